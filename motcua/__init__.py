@@ -1,0 +1,1 @@
+"""MotCua: provincial administrative-procedure information system."""

@@ -1,0 +1,15 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dang-nhap/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("can-bo/thu-tuc/", views.catalog_search, name="catalog"),
+    path("can-bo/thu-tuc/nhap/", views.catalog_import, name="catalog-import"),
+    path("can-bo/thu-tuc/xuat.<str:fmt>", views.catalog_export, name="catalog-export"),
+    path("can-bo/thu-tuc/<str:code>/", views.procedure_detail, name="procedure"),
+]

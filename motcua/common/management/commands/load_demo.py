@@ -1,0 +1,39 @@
+"""Load the demo province (organization, staff, procedure catalog). Idempotent."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from motcua.catalog.interchange import parse_json
+from motcua.catalog.services import publish_all
+from motcua.org.demo import DEMO_PASSWORD, load_org
+
+FIXTURE = Path(__file__).resolve().parents[3] / "catalog" / "fixtures" / "demo_procedures.json"
+
+
+class Command(BaseCommand):
+    help = "Nạp dữ liệu tỉnh mẫu (An Hòa): tổ chức, cán bộ, danh mục thủ tục. Chạy lại nhiều lần vẫn an toàn."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--two-level", action="store_true", help="Áp dụng mô hình chính quyền 2 cấp từ 01/07/2025 (tỉnh → xã)."
+        )
+        parser.add_argument("--quiet", action="store_true")
+
+    def handle(self, *args, two_level=False, quiet=False, **options):
+        with transaction.atomic():
+            logins = load_org(two_level=two_level)
+            outcome = publish_all(parse_json(FIXTURE.read_bytes()))
+        if quiet:
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Đã nạp tỉnh mẫu An Hòa ({'2 cấp' if two_level else '3 cấp'}); thủ tục: "
+                f"{outcome.created} mới, {outcome.new_versions} phiên bản mới, {outcome.unchanged} không đổi."
+            )
+        )
+        self.stdout.write(f"Tài khoản mẫu (mật khẩu chung: {DEMO_PASSWORD}):")
+        self.stdout.write(f"  {'quantri':<16} Quản trị hệ thống (superuser)")
+        for login in logins:
+            self.stdout.write(f"  {login.username:<16} {login.role} – {login.agency}")

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider import urls as oauth2_urls
+
+admin.site.site_header = "MotCua – Quản trị hệ thống"
+admin.site.site_title = "MotCua"
+admin.site.index_title = "Quản trị danh mục và tổ chức"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("motcua.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("o/", include(oauth2_urls)),
+    path("", include("motcua.backoffice.urls")),
+]

@@ -1,0 +1,112 @@
+"""Shared fixtures. Tests use the real database (PostgreSQL in CI, SQLite otherwise)."""
+
+import copy
+
+import pytest
+from rest_framework.test import APIClient
+
+from motcua.org.demo import DEMO_PASSWORD, load_org
+from motcua.workcalendar import services as calendar_services
+
+VALID_PROCEDURE = {
+    "code": "1.001193",
+    "name": "Đăng ký khai sinh",
+    "field_code": "HO_TICH",
+    "field_name": "Hộ tịch",
+    "levels": ["commune"],
+    "agency_kind": "commune_pc",
+    "agencies": [],
+    "time_limit_days": 3,
+    "online_level": "full",
+    "location_independent": True,
+    "essential": True,
+    "applicant_types": ["citizen"],
+    "effective_from": "2025-07-01",
+    "description": "Đăng ký khai sinh cho trẻ em.",
+    "legal_basis": "Luật Hộ tịch 2014",
+    "components": [
+        {
+            "code": "TP01",
+            "name": "Tờ khai đăng ký khai sinh",
+            "required": True,
+            "form": "original",
+            "copies": 1,
+            "reusable": False,
+            "template": "Mẫu tờ khai",
+        },
+        {
+            "code": "TP02",
+            "name": "Giấy chứng sinh",
+            "required": True,
+            "form": "original",
+            "copies": 1,
+            "reusable": False,
+            "template": "",
+        },
+    ],
+    "results": [{"code": "KQ01", "name": "Giấy khai sinh", "validity_days": None}],
+    "fees": [{"kind": "charge", "name": "Lệ phí đăng ký khai sinh", "amount": 0, "exemptions": []}],
+    "steps": [
+        {
+            "order": 1,
+            "name": "Tiếp nhận hồ sơ",
+            "role": "desk_officer",
+            "agency_kind": "commune_pc",
+            "budget_days": 0.5,
+            "parallel": False,
+        },
+        {
+            "order": 2,
+            "name": "Thẩm định",
+            "role": "specialist",
+            "agency_kind": "commune_pc",
+            "budget_days": 1.5,
+            "parallel": False,
+        },
+        {
+            "order": 3,
+            "name": "Phê duyệt",
+            "role": "leader",
+            "agency_kind": "commune_pc",
+            "budget_days": 0.5,
+            "parallel": False,
+        },
+        {
+            "order": 4,
+            "name": "Trả kết quả",
+            "role": "desk_officer",
+            "agency_kind": "commune_pc",
+            "budget_days": 0.5,
+            "parallel": False,
+        },
+    ],
+}
+
+
+@pytest.fixture
+def procedure_data():
+    """A fresh, valid procedure dict in the catalog interchange format; mutate freely."""
+    return copy.deepcopy(VALID_PROCEDURE)
+
+
+@pytest.fixture
+def demo_org(db):
+    """The demo province's organization and staff (no catalog)."""
+    return load_org()
+
+
+@pytest.fixture
+def demo_password():
+    return DEMO_PASSWORD
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    calendar_services.invalidate()
+    yield
+    calendar_services.invalidate()
