@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +20,7 @@ from motcua.workcalendar.engine import VN_TZ, OutOfCalendarRange, days_to_units,
 from motcua.workcalendar.services import get_calendar
 
 from .errors import ApiError
+from .permissions import client_application
 from .serializers import DueDateSerializer, ProcedureDetailSerializer, ProcedureSerializer
 
 MAX_WORKING_DAYS = 1000
@@ -138,8 +139,6 @@ class ProcedureDetailView(generics.RetrieveAPIView):
 
 class MeView(APIView):
     """Người dùng hoặc ứng dụng đang gọi API (kiểm tra mã truy cập)."""
-
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         responses=inline_serializer(
