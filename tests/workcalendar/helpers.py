@@ -8,9 +8,7 @@ import re
 from motcua.workcalendar.engine import VN_TZ
 
 # Letters that only occur in Vietnamese text (precomposed, lower and upper case).
-_VI_LETTERS = (
-    "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
-)
+_VI_LETTERS = "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
 VIETNAMESE_CHAR = re.compile(f"[{_VI_LETTERS}{_VI_LETTERS.upper()}]")
 
 MORNING = (dt.time(7, 0), dt.time(11, 30))
