@@ -41,7 +41,7 @@ def test_login_admin_browse_and_search(live_server, page):
     page.wait_for_function(
         "document.querySelector('#results td[data-label=\"Tên thủ tục\"] a')?.textContent === 'Đăng ký khai sinh'"
     )
-    assert "q=dang+ky+khai+sinh" in page.url  # pushed URL: the search is bookmarkable
+    assert "q=dang%20ky%20khai%20sinh" in page.url  # pushed URL: the search is bookmarkable
     page.screenshot(path=os.path.join(SHOTS, "catalog-search.png"), full_page=True)
 
     # Filters work without typing, and the page works without JS (plain GET form) too.
