@@ -20,7 +20,6 @@ from motcua.workcalendar.engine import VN_TZ, OutOfCalendarRange, days_to_units,
 from motcua.workcalendar.services import get_calendar
 
 from .errors import ApiError
-from .permissions import client_application
 from .serializers import DueDateSerializer, ProcedureDetailSerializer, ProcedureSerializer
 
 MAX_WORKING_DAYS = 1000
