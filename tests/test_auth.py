@@ -53,8 +53,14 @@ def test_staff_api_token(api_client, demo_org):
     assert api_client.get("/api/v1/me").status_code == 401
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     body = api_client.get("/api/v1/me").json()
-    assert body == {"kind": "staff", "username": "chuyenvien.stp", "client_id": None, "roles": ["specialist"],
-                    "agencies": ["000.00.06.H99"], "scopes": []}
+    assert body == {
+        "kind": "staff",
+        "username": "chuyenvien.stp",
+        "client_id": None,
+        "roles": ["specialist"],
+        "agencies": ["000.00.06.H99"],
+        "scopes": [],
+    }
     api_client.credentials(HTTP_AUTHORIZATION="Token wrong")
     r = api_client.get("/api/v1/me")
     assert r.status_code == 401 and r.json()["error"]["code"] == "authentication_failed"
@@ -62,19 +68,29 @@ def test_staff_api_token(api_client, demo_org):
 
 def test_machine_client_credentials(client, api_client, db):
     app = Application.objects.create(
-        name="Hệ thống LGSP", client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS, client_secret="s3cret-value-for-test",
+        name="Hệ thống LGSP",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret="s3cret-value-for-test",
         hash_client_secret=True,
     )
-    r = client.post("/o/token/", {"grant_type": "client_credentials", "client_id": app.client_id,
-                                  "client_secret": "s3cret-value-for-test", "scope": "catalog:read"})
+    r = client.post(
+        "/o/token/",
+        {
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": "s3cret-value-for-test",
+            "scope": "catalog:read",
+        },
+    )
     assert r.status_code == 200, r.content
     access = r.json()["access_token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     body = api_client.get("/api/v1/me").json()
     assert body["kind"] == "client" and body["client_id"] == app.client_id and body["scopes"] == ["catalog:read"]
-    bad = client.post("/o/token/", {"grant_type": "client_credentials", "client_id": app.client_id,
-                                    "client_secret": "wrong"})
+    bad = client.post(
+        "/o/token/", {"grant_type": "client_credentials", "client_id": app.client_id, "client_secret": "wrong"}
+    )
     assert bad.status_code == 401
 
 

@@ -60,11 +60,9 @@ class DueDateView(APIView):
         except ValueError:
             raise ApiError(f"Thời điểm '{raw_from}' không đúng định dạng ISO 8601.", "invalid_from") from None
         try:
-            units = days_to_units(raw_days)
+            days_to_units(raw_days, max_days=MAX_WORKING_DAYS)
         except ValueError as exc:
             raise ApiError(str(exc), "invalid_working_days") from None
-        if units > days_to_units(MAX_WORKING_DAYS):
-            raise ApiError(f"Số ngày làm việc tối đa là {MAX_WORKING_DAYS}.", "invalid_working_days")
         if start.tzinfo is None:
             start = start.replace(tzinfo=VN_TZ)
         calendar = get_calendar()

@@ -94,12 +94,20 @@ class WorkCalendar:
         return self._session_secs[bisect_right(self._session_from, ordinal) - 1]
 
     # -- instant <-> working offset ---------------------------------------------------------
+    def _local(self, instant: dt.datetime) -> dt.datetime:
+        """``instant`` as Vietnam wall-clock time (a naive datetime *is* Vietnam time), in range."""
+        try:
+            local = instant.astimezone(VN_TZ) if instant.tzinfo else instant.replace(tzinfo=VN_TZ)
+        except OverflowError:  # the very ends of datetime's range, shifted by an offset
+            raise OutOfCalendarRange("Thời điểm nằm ngoài phạm vi lịch làm việc.") from None
+        if not self._min <= local.toordinal() <= self._max:
+            raise OutOfCalendarRange(f"Ngày {local:%d/%m/%Y} nằm ngoài phạm vi lịch làm việc.")
+        return local
+
     def to_offset(self, instant: dt.datetime) -> int:
         """Working units from the calendar's origin up to ``instant`` (next working instant)."""
-        local = instant.astimezone(VN_TZ) if instant.tzinfo else instant
+        local = self._local(instant)
         ordinal = local.toordinal()
-        if not self._min <= ordinal <= self._max:
-            raise OutOfCalendarRange(f"Ngày {local:%d/%m/%Y} nằm ngoài phạm vi lịch làm việc.")
         days = self._days
         i = bisect_left(days, ordinal)
         if i == len(days) or days[i] != ordinal:
@@ -139,16 +147,29 @@ class WorkCalendar:
 
     # -- public arithmetic ------------------------------------------------------------------
     def next_working_instant(self, instant: dt.datetime) -> dt.datetime:
-        """``instant`` itself if inside office hours, else the start of the next session."""
-        offset = self.to_offset(instant)
-        i, r = divmod(offset, UNITS_PER_DAY)
+        """``instant`` itself if inside office hours, else the start of the next session.
+
+        Computed on wall-clock seconds, not through working offsets: on days longer than 8 h an
+        offset unit is coarser than a second, and rounding must never move an instant backwards.
+        """
+        local = self._local(instant)
+        ordinal = local.toordinal()
+        if ordinal in self._working:
+            ms, me, as_, ae = self._secs(ordinal)
+            s = local.hour * 3600 + local.minute * 60 + local.second  # whole seconds, like offsets
+            if s < ms:
+                return self._at(ordinal, ms)
+            if s < me or as_ <= s < ae:
+                return local.replace(microsecond=0)
+            if s < as_:
+                return self._at(ordinal, as_)
+        i = bisect_right(self._days, ordinal)
         if i >= len(self._days):
             raise OutOfCalendarRange("Không còn ngày làm việc trong phạm vi lịch.")
-        ordinal = self._days[i]
-        ms, me, as_, _ = self._secs(ordinal)
-        total = self._day_total(ordinal)
-        elapsed = r if total == UNITS_PER_DAY else -(-r * total // UNITS_PER_DAY)
-        s = ms + elapsed if elapsed < me - ms else as_ + elapsed - (me - ms)
+        return self._at(self._days[i], self._secs(self._days[i])[0])
+
+    @staticmethod
+    def _at(ordinal: int, s: int) -> dt.datetime:
         d = dt.date.fromordinal(ordinal)
         return dt.datetime(d.year, d.month, d.day, s // 3600, s % 3600 // 60, s % 60, tzinfo=VN_TZ)
 
@@ -183,7 +204,7 @@ class WorkCalendar:
         """
         offset = self.to_offset(received)
         if cutoff is not None:
-            local = received.astimezone(VN_TZ)
+            local = self._local(received)
             if self.is_working_day(local.date()) and local.time() > cutoff and offset % UNITS_PER_DAY:
                 offset = (offset // UNITS_PER_DAY + 1) * UNITS_PER_DAY
         units = days_to_units(days)
@@ -192,14 +213,22 @@ class WorkCalendar:
         return self.from_offset(offset + units)
 
 
-def days_to_units(days: Decimal | int | float | str) -> int:
-    """Working days (multiple of 0.5, ≥ 0) → working units; ValueError with a Vietnamese message."""
+def days_to_units(days: Decimal | int | float | str, max_days: int | None = None) -> int:
+    """Working days (multiple of 0.5, ≥ 0, ≤ ``max_days``) → working units.
+
+    Raises ValueError with a Vietnamese message. The bound is checked on the Decimal before any
+    arithmetic, so a huge exponent (``9E+999999``) costs nothing and never overflows.
+    """
     try:
         value = Decimal(str(days))
     except Exception as exc:  # decimal.InvalidOperation and friends
         raise ValueError("Số ngày làm việc phải là một số.") from exc
     if not value.is_finite() or value < 0:
         raise ValueError("Số ngày làm việc phải là số không âm.")
+    if max_days is not None and value > max_days:
+        raise ValueError(f"Số ngày làm việc tối đa là {max_days}.")
+    if value.adjusted() > 15:  # beyond any calendar; keeps int() and * 2 cheap and exact
+        raise ValueError("Số ngày làm việc quá lớn.")
     doubled = value * 2
     if doubled != doubled.to_integral_value():
         raise ValueError("Số ngày làm việc phải là bội số của 0,5 (nửa ngày).")

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import holidays
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 
 from .engine import Sessions, WorkCalendar
 from .models import DayOverride, OfficeHours
@@ -46,14 +46,16 @@ def _province_filter(province_code: str | None) -> Q:
 def build_calendar(province_code: str | None = None) -> WorkCalendar:
     days = set(statutory_working_days(FIRST_YEAR, LAST_YEAR))
     # National decisions first, then the province's own (which win on the same date).
-    overrides = DayOverride.objects.filter(_province_filter(province_code)).order_by("province_id", "date")
+    # (NULLS FIRST explicitly: PostgreSQL sorts NULL last by default, SQLite first.)
+    national_first = F("province_id").asc(nulls_first=True)
+    overrides = DayOverride.objects.filter(_province_filter(province_code)).order_by(national_first, "date")
     for o in overrides.values("date", "kind", "province_id"):
         if o["kind"] == DayOverride.Kind.DAY_OFF:
             days.discard(o["date"])
         else:
             days.add(o["date"])
     hours: dict[dt.date, Sessions] = {}
-    for h in OfficeHours.objects.filter(_province_filter(province_code)).order_by("province_id", "valid_from"):
+    for h in OfficeHours.objects.filter(_province_filter(province_code)).order_by(national_first, "valid_from"):
         hours[h.valid_from] = Sessions(h.morning_start, h.morning_end, h.afternoon_start, h.afternoon_end)
     return WorkCalendar(days, FIRST_YEAR, LAST_YEAR, sorted(hours.items()))
 

@@ -54,12 +54,42 @@ def _workbook_with_errors() -> bytes:
         ws = wb.create_sheet(sheet)
         ws.append([title for _, title in cols])
     wb["Thủ tục"].append(
-        ["1.000100", "Cấp phiếu lý lịch tư pháp", "LLTP", "Lý lịch tư pháp", "Tỉnh", "", "000.00.06.H99", 10,
-         "Toàn trình", "Có", "Có", "Công dân", "01/07/2025", "", ""]
+        [
+            "1.000100",
+            "Cấp phiếu lý lịch tư pháp",
+            "LLTP",
+            "Lý lịch tư pháp",
+            "Tỉnh",
+            "",
+            "000.00.06.H99",
+            10,
+            "Toàn trình",
+            "Có",
+            "Có",
+            "Công dân",
+            "01/07/2025",
+            "",
+            "",
+        ]
     )
     wb["Thủ tục"].append(
-        ["1.000101", "Thủ tục lỗi", "X", "X", "Tỉnh", "", "000.00.06.H99", 2, "Nửa vời", "Có", "Không", "Công dân",
-         "01/07/2025", "", ""]
+        [
+            "1.000101",
+            "Thủ tục lỗi",
+            "X",
+            "X",
+            "Tỉnh",
+            "",
+            "000.00.06.H99",
+            2,
+            "Nửa vời",
+            "Có",
+            "Không",
+            "Công dân",
+            "01/07/2025",
+            "",
+            "",
+        ]
     )
     wb["Thành phần"].append(["1.000100", "TP01", "Tờ khai", "Có", "Bản chính", 1, "Không", ""])
     wb["Thành phần"].append(["1.000101", "TP01", "Tờ khai", "Có", "Bản chính", 1, "Không", ""])

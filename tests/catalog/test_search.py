@@ -20,14 +20,29 @@ def catalog(demo_org, procedure_data):
     publish_all(
         [
             variant("1.001193", "Đăng ký khai sinh"),
-            variant("1.000656", "Đăng ký khai sinh có yếu tố nước ngoài", levels=["district"],
-                    agency_kind="district_pc"),
+            variant(
+                "1.000656", "Đăng ký khai sinh có yếu tố nước ngoài", levels=["district"], agency_kind="district_pc"
+            ),
             variant("1.004837", "Đăng ký lại khai sinh"),
-            variant("2.000986", "Cấp phiếu lý lịch tư pháp cho công dân Việt Nam", field_code="LLTP",
-                    field_name="Lý lịch tư pháp", levels=["province"], agency_kind="", agencies=["000.00.06.H99"],
-                    online_level="partial"),
-            variant("1.002000", "Đổi giấy phép lái xe do ngành Giao thông vận tải cấp", field_code="DUONG_BO",
-                    field_name="Đường bộ", levels=["province"], agency_kind="police", online_level="none"),
+            variant(
+                "2.000986",
+                "Cấp phiếu lý lịch tư pháp cho công dân Việt Nam",
+                field_code="LLTP",
+                field_name="Lý lịch tư pháp",
+                levels=["province"],
+                agency_kind="",
+                agencies=["000.00.06.H99"],
+                online_level="partial",
+            ),
+            variant(
+                "1.002000",
+                "Đổi giấy phép lái xe do ngành Giao thông vận tải cấp",
+                field_code="DUONG_BO",
+                field_name="Đường bộ",
+                levels=["province"],
+                agency_kind="police",
+                online_level="none",
+            ),
         ]
     )
 

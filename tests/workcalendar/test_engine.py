@@ -428,15 +428,10 @@ def _calendar_with(sessions: Sessions, change: dt.date) -> WorkCalendar:
 
 
 # ------------------------------------------------------------------------------------------------
-# Known bugs (strict xfail: they start passing when fixed)
+# Regressions (once known bugs)
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Days longer than 8 h: to_offset floors to units coarser than a second, so "
-    "next_working_instant() returns an instant 1 s *before* a whole-second instant inside office hours.",
-)
 def test_next_working_instant_never_goes_back_with_long_days():
     cal = WorkCalendar(WORKING_DAYS, 2015, 2045, [(dt.date(2015, 1, 1), LONG)])  # 8.5 h day
     t = vn(2027, 3, 2, 7, 0, 1)
@@ -457,12 +452,6 @@ def utc_process_timezone():
     time.tzset()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="due_date(cutoff=...) converts a naive `received` with astimezone(), i.e. as process-local "
-    "time, while to_offset() treats naive datetimes as Vietnam time; outside a TZ=Asia/Ho_Chi_Minh "
-    "process a naive 09:00 is seen as 16:00 and the cutoff wrongly pushes the count a day.",
-)
 def test_naive_received_with_cutoff_is_vietnam_time(utc_process_timezone):
     aware = CAL.due_date(vn(2023, 10, 25, 9), 1, cutoff=dt.time(15))
     assert aware == vn(2023, 10, 26, 9)

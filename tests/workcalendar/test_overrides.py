@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from motcua.org.models import AdministrativeLevel, AdministrativeUnit
 from motcua.workcalendar import services
@@ -105,12 +104,6 @@ class TestDayOverride:
         for code in ("99", "98", "01"):
             assert not get_calendar(code).is_working_day(TUESDAY), code
 
-    @pytest.mark.xfail(
-        connection.vendor == "postgresql",
-        strict=True,
-        reason="build_calendar orders by province_id ascending to apply national rows first, but "
-        "PostgreSQL sorts NULLs last: the national row is applied after the province's and wins.",
-    )
     def test_province_override_wins_over_nationwide_on_the_same_date(self, provinces):
         home, _ = provinces
         off(TUESDAY)  # nationwide day off …
@@ -178,12 +171,6 @@ class TestOfficeHours:
         assert get_calendar("99").sessions_on(dt.date(2027, 6, 1)) == SUMMER
         assert get_calendar("98").sessions_on(dt.date(2027, 6, 1)) == DEFAULT_SESSIONS
 
-    @pytest.mark.xfail(
-        connection.vendor == "postgresql",
-        strict=True,
-        reason="Same NULL ordering as DayOverride: on PostgreSQL the nationwide row of the same "
-        "valid_from is applied last and overrides the province's hours.",
-    )
     def test_province_hours_win_over_nationwide_of_the_same_date(self, provinces):
         home, _ = provinces
         OfficeHours.objects.create(valid_from=dt.date(2027, 6, 1), afternoon_end=dt.time(17))
