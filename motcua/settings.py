@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "motcua.org",
     "motcua.workcalendar",
     "motcua.catalog",
+    "motcua.identity",
+    "motcua.dossiers",
     "motcua.api",
     "motcua.backoffice",
 ]

@@ -1,0 +1,309 @@
+"""Dossiers (hồ sơ TTHC): the dossier, its components, its process steps, its append-only event
+history, linked bundles, and the gap-free daily code sequence.
+
+Nothing outside ``dossiers.services`` writes these tables. Read access goes through
+``Dossier.objects.visible_to(user)`` — the one queryset rule every list, detail, action and export
+uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from motcua.catalog.models import ApplicantType, Component, ProcedureVersion
+from motcua.org.models import Agency, Desk, StaffMembership
+from motcua.org.roles import Role
+
+from .states import NATIONAL_STATUS, PAUSED_STATES, Actor, State
+
+# Roles that read every dossier of the province (provincial office, inspectors).
+READ_ALL_ROLES = {Role.CATALOG_ADMIN, Role.INSPECTOR}
+
+
+class Channel(models.TextChoices):
+    COUNTER = "counter", "Trực tiếp tại bộ phận một cửa"
+    ONLINE = "online", "Trực tuyến"
+    POST = "post", "Qua dịch vụ bưu chính"
+    POSTAL_SERVICE = "postal_service", "Bưu chính công ích tiếp nhận thay"
+    KIOSK = "kiosk", "Ki-ốt tự phục vụ"
+
+
+# Channel codes of the national portal: 1 counter, 2 online, 3 post.
+NATIONAL_CHANNEL = {
+    Channel.COUNTER: 1,
+    Channel.KIOSK: 1,
+    Channel.ONLINE: 2,
+    Channel.POST: 3,
+    Channel.POSTAL_SERVICE: 3,
+}
+
+
+class ReturnChannel(models.TextChoices):
+    COUNTER = "counter", "Nhận trực tiếp tại bộ phận một cửa"
+    POST = "post", "Qua dịch vụ bưu chính"
+    ONLINE = "online", "Nhận kết quả điện tử trực tuyến"
+
+
+class FeeStatus(models.TextChoices):
+    NONE = "none", "Không thu phí, lệ phí"
+    UNPAID = "unpaid", "Chưa nộp"
+    PAID = "paid", "Đã nộp"
+    EXEMPT = "exempt", "Được miễn"
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", "Giải quyết"
+    REJECTED = "rejected", "Không giải quyết (có lý do)"
+
+
+class DailySequence(models.Model):
+    """Last dossier number issued by ``agency`` on ``day`` (row-locked while a dossier is created,
+    so numbers are unique and gap-free: a rolled-back creation rolls the counter back too)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="dossier_seq_agency_day")]
+
+
+class Bundle(models.Model):
+    """A linked bundle (thủ tục liên thông): one submission driving several procedures."""
+
+    kind = models.CharField("loại liên thông", max_length=40)
+    code = models.CharField("mã hồ sơ liên thông", max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "hồ sơ liên thông"
+        verbose_name_plural = "hồ sơ liên thông"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DossierQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DossierQuerySet:
+        """The access rule: an officer sees dossiers received at their desk, handled by their agency,
+        or with a step at their agency; the provincial office and inspectors see all."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        memberships = list(StaffMembership.objects.filter(user=user, active=True).values_list("role", "agency", "desk"))
+        if any(role in READ_ALL_ROLES for role, _, _ in memberships):
+            return self
+        agencies = {agency for _, agency, _ in memberships}
+        desks = {desk for _, _, desk in memberships if desk}
+        if not agencies:
+            return self.none()
+        step_here = Step.objects.filter(dossier=OuterRef("pk"), agency__in=agencies)
+        return self.filter(
+            Q(desk__in=desks) | Q(agency__in=agencies) | Q(receiving_agency__in=agencies) | Exists(step_here)
+        )
+
+    def late(self, now: dt.datetime | None = None) -> DossierQuerySet:
+        """Late in working time: finished after the due instant, or still open past it (a paused
+        dossier is late only if it was already overdue when its clock stopped)."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(finished_at__isnull=False, finished_at__gt=models.F("due_at"))
+            | Q(finished_at__isnull=True, paused_at__isnull=True, due_at__lt=now)
+            | Q(finished_at__isnull=True, paused_at__isnull=False, remaining_units__lt=0)
+        )
+
+
+class Dossier(models.Model):
+    code = models.CharField("mã hồ sơ", max_length=40, unique=True)
+    bundle = models.ForeignKey(
+        Bundle, null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers", verbose_name="liên thông"
+    )
+    bundle_order = models.PositiveSmallIntegerField(null=True, blank=True)
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, verbose_name="thủ tục (phiên bản)")
+    # Applicant (người nộp) and owner (chủ hồ sơ) may differ.
+    applicant_type = models.CharField(max_length=20, choices=ApplicantType.choices, default=ApplicantType.CITIZEN)
+    applicant_name = models.CharField("người nộp", max_length=255)
+    applicant_id_number = models.CharField("số định danh người nộp", max_length=20, db_index=True)
+    applicant_phone = models.CharField("điện thoại", max_length=30, blank=True)
+    applicant_email = models.EmailField("thư điện tử", blank=True)
+    applicant_address = models.CharField("địa chỉ", max_length=500, blank=True)
+    owner_type = models.CharField(max_length=20, choices=ApplicantType.choices, default=ApplicantType.CITIZEN)
+    owner_name = models.CharField("chủ hồ sơ", max_length=255)
+    owner_id_number = models.CharField("số định danh chủ hồ sơ", max_length=20, db_index=True)
+    channel = models.CharField("kênh tiếp nhận", max_length=20, choices=Channel.choices)
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="dossiers", verbose_name="nơi tiếp nhận")
+    receiving_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="received_dossiers", verbose_name="cơ quan tiếp nhận"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="dossiers", verbose_name="cơ quan giải quyết"
+    )
+    state = models.CharField("trạng thái", max_length=24, choices=State.choices)
+    resume_state = models.CharField(max_length=24, choices=State.choices, blank=True)
+    current_step = models.ForeignKey(
+        "Step", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="bước hiện tại"
+    )
+    submitted_at = models.DateTimeField("thời điểm nộp")
+    received_at = models.DateTimeField("thời điểm tiếp nhận", null=True, blank=True)
+    due_at = models.DateTimeField("hạn trả kết quả", null=True, blank=True)
+    original_due_at = models.DateTimeField("hạn trả kết quả ban đầu", null=True, blank=True)
+    paused_at = models.DateTimeField("tạm dừng tính thời gian từ", null=True, blank=True)
+    remaining_units = models.BigIntegerField(null=True, blank=True)  # working units left when paused
+    paused_units = models.BigIntegerField(default=0)  # working units spent waiting for the applicant
+    finished_at = models.DateTimeField("thời điểm có kết quả", null=True, blank=True)
+    returned_at = models.DateTimeField("thời điểm trả kết quả", null=True, blank=True)
+    closed_at = models.DateTimeField("thời điểm kết thúc", null=True, blank=True)
+    return_channel = models.CharField(
+        "hình thức nhận kết quả", max_length=10, choices=ReturnChannel.choices, default=ReturnChannel.COUNTER
+    )
+    return_address = models.CharField("địa chỉ nhận kết quả", max_length=500, blank=True)
+    fee_status = models.CharField("phí, lệ phí", max_length=10, choices=FeeStatus.choices, default=FeeStatus.NONE)
+    fee_amount = models.PositiveBigIntegerField("số tiền phí, lệ phí (đồng)", default=0)
+    outcome = models.CharField("kết quả", max_length=10, choices=Outcome.choices, blank=True)
+    outcome_reason = models.TextField("lý do", blank=True)
+    apology_count = models.PositiveSmallIntegerField(default=0)
+    lock_version = models.PositiveIntegerField(default=1)  # optimistic concurrency (ETag)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField("ghi chú", blank=True)
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "hồ sơ"
+        verbose_name_plural = "hồ sơ"
+        indexes = [
+            models.Index(fields=["state", "id"]),
+            models.Index(fields=["agency", "state", "id"]),
+            models.Index(fields=["desk", "state", "id"]),
+            models.Index(fields=["due_at"]),
+            models.Index(fields=["received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def national_status_code(self) -> int:
+        return NATIONAL_STATUS[self.state]
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).label
+
+    @property
+    def paused(self) -> bool:
+        return self.state in PAUSED_STATES
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.lock_version}"'
+
+    def is_late(self, now: dt.datetime | None = None) -> bool:
+        if self.due_at is None:
+            return False
+        if self.finished_at:
+            return self.finished_at > self.due_at
+        if self.paused_at:
+            return (self.remaining_units or 0) < 0
+        return (now or timezone.now()) > self.due_at
+
+
+class DossierComponent(models.Model):
+    """A component handed in (or reused) for a dossier, as checked at intake."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="components")
+    component = models.ForeignKey(Component, null=True, blank=True, on_delete=models.PROTECT)
+    code = models.CharField("mã thành phần", max_length=40)
+    name = models.CharField("tên thành phần", max_length=500)
+    required = models.BooleanField(default=True)
+    provided = models.BooleanField("đã nộp", default=True)
+    copies = models.PositiveSmallIntegerField("số bản", default=1)
+    source = models.CharField("nguồn", max_length=40, default="applicant")  # applicant | linked | data_store
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "id"]
+        verbose_name = "thành phần hồ sơ đã nộp"
+        verbose_name_plural = "thành phần hồ sơ đã nộp"
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending", "Chưa đến lượt"
+    ACTIVE = "active", "Đang xử lý"
+    DONE = "done", "Đã hoàn thành"
+    SENT_BACK = "sent_back", "Bị trả lại"
+    SKIPPED = "skipped", "Bỏ qua"
+
+
+class Step(models.Model):
+    """A step of the dossier's process, instantiated from the procedure version's steps."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField("thứ tự")
+    name = models.CharField("tên bước", max_length=255)
+    role = models.CharField("vai trò", max_length=32, choices=Role.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="dossier_steps", verbose_name="cơ quan")
+    parallel = models.BooleanField("xin ý kiến song song", default=False)
+    budget_units = models.BigIntegerField("thời gian quy định (đơn vị giờ làm việc)")
+    status = models.CharField(max_length=12, choices=StepStatus.choices, default=StepStatus.PENDING)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    paused_units = models.BigIntegerField(default=0)
+    used_units = models.BigIntegerField(default=0)  # working time used over all its runs
+    acknowledged_at = models.DateTimeField("thời điểm xác nhận nhận hồ sơ", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opinion = models.TextField("ý kiến", blank=True)
+
+    class Meta:
+        ordering = ["dossier", "order", "id"]
+        verbose_name = "bước xử lý hồ sơ"
+        verbose_name_plural = "bước xử lý hồ sơ"
+        indexes = [models.Index(fields=["agency", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"
+
+
+class Event(models.Model):
+    """One row per state change, step change or hand-over. Append-only: never updated or deleted."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("thao tác", max_length=40)
+    at = models.DateTimeField("thời điểm")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_name = models.CharField("người thực hiện", max_length=255)
+    actor_role = models.CharField("vai trò", max_length=20, choices=Actor.choices)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, verbose_name="cơ quan")
+    from_state = models.CharField(max_length=24, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=24, choices=State.choices)
+    step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    reason = models.TextField("lý do", blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "id"]
+        verbose_name = "lịch sử xử lý"
+        verbose_name_plural = "lịch sử xử lý"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Lịch sử xử lý hồ sơ không được sửa.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Lịch sử xử lý hồ sơ không được xóa.")
