@@ -110,3 +110,11 @@ def _fresh_calendar_cache():
     calendar_services.invalidate()
     yield
     calendar_services.invalidate()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Demo staff passwords are hashed on every load; PBKDF2 would dominate the suite's time."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -106,8 +105,13 @@ def handover_start(instant: dt.datetime) -> dt.datetime:
     return instant
 
 
-def _due(start: dt.datetime, units: int, cutoff: dt.time | None = None) -> dt.datetime:
-    return get_calendar().due_date(start, Decimal(units) / UNITS_PER_DAY, cutoff=cutoff)
+def _due(start: dt.datetime, units: int) -> dt.datetime:
+    """``start`` + ``units`` of working time; 0 = the end of the working day (as ``due_date``)."""
+    cal = get_calendar()
+    offset = cal.to_offset(start)
+    if units == 0:
+        return cal.from_offset((offset // UNITS_PER_DAY + 1) * UNITS_PER_DAY)
+    return cal.from_offset(offset + units)
 
 
 def working_units(start: dt.datetime, end: dt.datetime) -> int:
@@ -253,11 +257,12 @@ def _desk_for_user(user, desk_code: str | None) -> Desk:
     return desks.pop()
 
 
-def _competent_agency(version: ProcedureVersion, desk: Desk, agency_code: str | None) -> Agency:
+def _competent_agency(version: ProcedureVersion, desk: Desk, agency_code: str | None, linked: bool = False) -> Agency:
     """The agency that decides: given, or the one of the procedure the desk serves.
 
     A desk may receive for an agency it does not serve only when the procedure is flagged
-    location-independent (tiếp nhận không phụ thuộc địa giới hành chính)."""
+    location-independent (tiếp nhận không phụ thuộc địa giới hành chính), or for the later
+    procedures of a linked bundle (``linked``), which go to the nearest competent agency."""
     served = set(desk.served_agencies.values_list("id", flat=True))
     listed = list(version.agencies.all())
     level_codes = {lv.code for lv in version.levels.all()}
@@ -273,7 +278,8 @@ def _competent_agency(version: ProcedureVersion, desk: Desk, agency_code: str | 
             raise InvalidInput(f"Không tìm thấy cơ quan có mã '{agency_code}'.", "unknown_agency")
         if not competent(agency):
             raise InvalidInput(f"{agency.name} không có thẩm quyền giải quyết thủ tục này.", "agency_not_competent")
-        if agency.id not in served and agency.id != desk.agency_id and not version.location_independent:
+        foreign = agency.id not in served and agency.id != desk.agency_id
+        if foreign and not (version.location_independent or linked):
             raise InvalidInput(
                 "Thủ tục này không được tiếp nhận không phụ thuộc địa giới hành chính: "
                 f"{desk.name} không tiếp nhận hồ sơ cho {agency.name}.",
@@ -288,6 +294,19 @@ def _competent_agency(version: ProcedureVersion, desk: Desk, agency_code: str | 
     for a in candidates:
         if (a.id in served or a.id == desk.agency_id) and competent(a):
             return a
+    if linked:
+        unit = desk.agency.unit
+        while unit is not None:
+            near = [a for a in listed if a.unit_id == unit.id] if listed else []
+            near = near or list(
+                Agency.objects.active_on().select_related("unit__level").filter(kind=version.agency_kind, unit=unit)
+            )
+            for a in near:
+                if competent(a):
+                    return a
+            unit = unit.parent
+        if listed:
+            return listed[0]
     raise InvalidInput(
         f"{desk.name} không tiếp nhận thủ tục này; vui lòng chọn cơ quan giải quyết (agency).",
         "agency_required",
@@ -321,6 +340,7 @@ def prepare_intake(
     return_channel: str = ReturnChannel.COUNTER,
     return_address: str = "",
     now: dt.datetime,
+    linked: bool = False,
 ) -> Intake:
     if channel not in Channel.values:
         raise InvalidInput("Kênh tiếp nhận không hợp lệ.", "invalid_channel")
@@ -340,7 +360,7 @@ def prepare_intake(
             raise InvalidInput("Không tìm thấy bộ phận một cửa tiếp nhận cho cơ quan này.", "unknown_desk")
     else:
         desk = _desk_for_user(user if channel != Channel.ONLINE else None, desk_code)
-    agency = _competent_agency(version, desk, agency_code)
+    agency = _competent_agency(version, desk, agency_code, linked)
     provided = _parse_components(version, components)
     missing = [c.code for c in version.components.all() if c.required and c.code not in provided]
     return Intake(
@@ -612,8 +632,8 @@ def create_bundle(
     agencies = agencies or {}
     base = {k: v for k, v in intake_args.items() if k not in ("procedure_code", "agency_code")}
     intakes = [
-        prepare_intake(user=user, now=now, procedure_code=code, agency_code=agencies.get(code), **base)
-        for code in codes
+        prepare_intake(user=user, now=now, procedure_code=code, agency_code=agencies.get(code), linked=i > 0, **base)
+        for i, code in enumerate(codes)
     ]
     # The e-form is filled once: later procedures take the components as linked data.
     for intake in intakes[1:]:
@@ -1122,7 +1142,9 @@ def _advance_bundle(ctx: Ctx, approved: bool) -> None:
         event.payload.update({"previous": d.code})
     else:
         before, nxt.state, nxt.closed_at = nxt.state, State.STOPPED, ctx.now
-        event = _event(nxt, "stop", system, ctx.now, before, State.STOPPED, reason=f"Hồ sơ {d.code} không được giải quyết.")
+        event = _event(
+            nxt, "stop", system, ctx.now, before, State.STOPPED, reason=f"Hồ sơ {d.code} không được giải quyết."
+        )
         rest = d.bundle.dossiers.filter(bundle_order__gt=nxt.bundle_order, state=State.PENDING_LINKED)
         for other in rest:
             ctx.extra_events.append(

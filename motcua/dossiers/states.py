@@ -110,7 +110,13 @@ TRANSITIONS: dict[str, Transition] = {
         _t("consult", "Lấy ý kiến cơ quan liên quan", {S.IN_PROCESSING}, S.CONSULTING, HANDLERS),
         _t("answer_consultation", "Trả lời xin ý kiến", {S.CONSULTING}, S.CONSULTING, HANDLERS),
         _t("request_fee", "Yêu cầu thực hiện nghĩa vụ tài chính", {S.IN_PROCESSING}, S.AWAITING_FEE, HANDLERS),
-        _t("pay_fee", "Đã thực hiện nghĩa vụ tài chính", {S.AWAITING_FEE}, RESUME, DESK | {Actor.APPLICANT, Actor.SYSTEM}),
+        _t(
+            "pay_fee",
+            "Đã thực hiện nghĩa vụ tài chính",
+            {S.AWAITING_FEE},
+            RESUME,
+            DESK | {Actor.APPLICANT, Actor.SYSTEM},
+        ),
         _t("apologize", "Xin lỗi và hẹn lại ngày trả kết quả", {S.IN_PROCESSING, S.CONSULTING}, SAME, HANDLERS),
         _t(
             "stop",

@@ -11,6 +11,7 @@ def test_counter_dossier_full_journey(users):
         channel="counter",
         applicant=CITIZEN,
         components=["TP01", "TP02"],
+        fee_paid=True,
         now=MONDAY,
     )
     assert created and d.state == State.RECEIVED
@@ -22,4 +23,11 @@ def test_counter_dossier_full_journey(users):
     assert d.state == State.RESULT_ISSUED
     d = services.act(d, "return_result", user=users["motcua.xa"], now=vn(2026, 3, 4, 9))
     assert d.state == State.RETURNED and not d.is_late()
-    assert [e.action for e in d.events.all()] == ["submit", "receive", "transfer", "forward", "issue_result", "return_result"]
+    assert [e.action for e in d.events.all()] == [
+        "submit",
+        "receive",
+        "transfer",
+        "forward",
+        "issue_result",
+        "return_result",
+    ]
