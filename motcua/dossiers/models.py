@@ -72,6 +72,9 @@ class DailySequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "day"], name="dossier_seq_agency_day")]
 
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day:%d/%m/%Y}: {self.last}"
+
 
 class Bundle(models.Model):
     """A linked bundle (thủ tục liên thông): one submission driving several procedures."""
@@ -235,6 +238,9 @@ class DossierComponent(models.Model):
         verbose_name = "thành phần hồ sơ đã nộp"
         verbose_name_plural = "thành phần hồ sơ đã nộp"
 
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
 
 class StepStatus(models.TextChoices):
     PENDING = "pending", "Chưa đến lượt"
@@ -299,6 +305,9 @@ class Event(models.Model):
         ordering = ["dossier", "id"]
         verbose_name = "lịch sử xử lý"
         verbose_name_plural = "lịch sử xử lý"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%d/%m/%Y %H:%M}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
