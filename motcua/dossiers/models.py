@@ -316,3 +316,21 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Lịch sử xử lý hồ sơ không được xóa.")
+
+
+class SlipTemplate(models.Model):
+    """A province's wording/layout of a printed slip (Circular 03/2025 forms 01–07), editable in the
+    admin. Without a row the packaged template ``dossiers/slips/<code>.html`` is used."""
+
+    code = models.CharField("mẫu số", max_length=2, unique=True)
+    name = models.CharField("tên mẫu", max_length=255)
+    body = models.TextField("nội dung (Django template, HTML)")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "mẫu phiếu"
+        verbose_name_plural = "mẫu phiếu"
+
+    def __str__(self) -> str:
+        return f"Mẫu {self.code} – {self.name}"
