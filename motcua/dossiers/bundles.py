@@ -2,8 +2,8 @@
 
 Each bundle is an ordered chain of procedure codes; a ``choice`` position lets the applicant pick
 one procedure among several (death → residence deregistration → funeral allowance *or* survivor
-benefits). The procedures of a bundle start counting the next working morning when received
-after ``CUTOFF`` (SPEC §4).
+benefits). A bundle's dossiers start counting the next working morning when received after
+``CUTOFF`` (SPEC §4); the same procedures received on their own count from receipt.
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ BUNDLES: dict[str, BundleKind] = {
         ),
     ]
 }
-
-CUTOFF_PROCEDURES = frozenset(code for b in BUNDLES.values() for pos in b.chain for code in pos)
 
 
 def chain_for(kind: str, choices: list[str] | None = None) -> list[str]:

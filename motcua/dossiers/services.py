@@ -30,7 +30,7 @@ from motcua.org.roles import Role
 from motcua.workcalendar.engine import UNITS_PER_DAY, VN_TZ, OutOfCalendarRange, days_to_units
 from motcua.workcalendar.services import get_calendar
 
-from .bundles import BUNDLES, CUTOFF, CUTOFF_PROCEDURES, chain_for
+from .bundles import BUNDLES, CUTOFF, chain_for
 from .models import (
     Bundle,
     Channel,
@@ -574,7 +574,7 @@ def _receive(dossier: Dossier, acting: Acting, now: dt.datetime, action: str) ->
 
 
 def _start_clock(dossier: Dossier, now: dt.datetime) -> None:
-    cutoff = CUTOFF if dossier.version.procedure.code in CUTOFF_PROCEDURES else None
+    cutoff = CUTOFF if dossier.bundle_id else None  # linked bundles: after 15:00, next morning
     dossier.received_at = now
     dossier.due_at = get_calendar().due_date(now, dossier.version.time_limit_days, cutoff=cutoff)
     dossier.original_due_at = dossier.due_at
@@ -1209,8 +1209,11 @@ assert set(ACTIONS) == set(TRANSITIONS), "every transition has exactly one handl
 # Deadlines read from the data (never stored as a guess)
 # ------------------------------------------------------------------------------------------------
 def step_usage(dossier: Dossier, now: dt.datetime | None = None) -> list[dict]:
-    """Per step: budget vs working time used (active steps counted up to ``now``)."""
+    """Per step: budget vs working time used (active steps counted up to ``now``, or up to the
+    result for a finished dossier: returning the result is not processing time)."""
     now = now or timezone.now()
+    if dossier.finished_at is not None:
+        now = min(now, dossier.finished_at)
     rows = []
     for s in dossier.steps.all():
         used = s.used_units
