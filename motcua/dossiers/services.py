@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from motcua.catalog.models import ApplicantType, ProcedureVersion
@@ -123,12 +123,17 @@ def working_units(start: dt.datetime, end: dt.datetime) -> int:
 # ------------------------------------------------------------------------------------------------
 def next_code(agency: Agency, day: dt.date) -> str:
     """Take the next number of ``agency`` for ``day``. Must run inside the creating transaction:
-    the row stays locked until commit, and a rollback gives the number back (no gaps)."""
-    DailySequence.objects.bulk_create([DailySequence(agency=agency, day=day, last=0)], ignore_conflicts=True)
-    seq = DailySequence.objects.select_for_update().get(agency=agency, day=day)
-    seq.last += 1
-    DailySequence.objects.filter(pk=seq.pk).update(last=seq.last)
-    return format_code(agency.code, day, seq.last)
+    the upsert locks the counter row until commit, and a rollback gives the number back (no gaps).
+    One statement (PostgreSQL and SQLite ≥ 3.35 both speak INSERT … ON CONFLICT … RETURNING)."""
+    table = connection.ops.quote_name(DailySequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [agency.pk, day],
+        )
+        (number,) = cursor.fetchone()
+    return format_code(agency.code, day, number)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -145,7 +150,9 @@ class Acting:
 
 
 def _memberships(user) -> list[StaffMembership]:
-    return list(StaffMembership.objects.filter(user=user, active=True).select_related("agency"))
+    if user is None or not user.is_authenticated:
+        return []
+    return list(StaffMembership.objects.filter(user=user, active=True).select_related("agency", "desk__agency"))
 
 
 def _user_name(user) -> str:
@@ -229,6 +236,9 @@ class Intake:
     return_channel: str
     return_address: str
     missing: list[str] = field(default_factory=list)
+    memberships: list[StaffMembership] = field(default_factory=list)
+    foreign: bool = False  # received outside the competent agency's own desks
+    step_agencies: list[Agency] = field(default_factory=list)
 
 
 def _version_for(procedure_code: str, day: dt.date) -> ProcedureVersion:
@@ -245,25 +255,29 @@ def _version_for(procedure_code: str, day: dt.date) -> ProcedureVersion:
     return version
 
 
-def _desk_for_user(user, desk_code: str | None) -> Desk:
+def _desk_for_user(memberships: list[StaffMembership], desk_code: str | None) -> Desk:
     if desk_code:
+        for m in memberships:  # the officer's own desk: no query
+            if m.desk_id and m.desk.code == desk_code and m.desk.active:
+                return m.desk
         desk = Desk.objects.select_related("agency").filter(code=desk_code, active=True).first()
         if desk is None:
             raise InvalidInput(f"Không tìm thấy bộ phận một cửa '{desk_code}'.", "unknown_desk")
         return desk
-    desks = {m.desk for m in _memberships(user) if m.desk_id and m.role in DESK} if user else set()
+    desks = {m.desk for m in memberships if m.desk_id and m.role in DESK}
     if len(desks) != 1:
         raise InvalidInput("Vui lòng chọn bộ phận một cửa tiếp nhận hồ sơ (desk).", "missing_desk")
     return desks.pop()
 
 
-def _competent_agency(version: ProcedureVersion, desk: Desk, agency_code: str | None, linked: bool = False) -> Agency:
+def _competent_agency(
+    version: ProcedureVersion, desk: Desk, served: set[int], agency_code: str | None, linked: bool = False
+) -> Agency:
     """The agency that decides: given, or the one of the procedure the desk serves.
 
     A desk may receive for an agency it does not serve only when the procedure is flagged
     location-independent (tiếp nhận không phụ thuộc địa giới hành chính), or for the later
     procedures of a linked bundle (``linked``), which go to the nearest competent agency."""
-    served = set(desk.served_agencies.values_list("id", flat=True))
     listed = list(version.agencies.all())
     level_codes = {lv.code for lv in version.levels.all()}
 
@@ -351,6 +365,7 @@ def prepare_intake(
     version = _version_for(str(procedure_code or ""), local_day(now))
     if channel == Channel.ONLINE and version.online_level == "none":
         raise InvalidInput("Thủ tục này chưa cung cấp dịch vụ công trực tuyến.", "not_online")
+    memberships = _memberships(user)
     applicant_party = Party.parse(applicant, "người nộp hồ sơ")
     owner_party = Party.parse(owner, "chủ hồ sơ") if owner else applicant_party
     if channel == Channel.ONLINE and not desk_code and agency_code:
@@ -359,48 +374,65 @@ def prepare_intake(
         if not desk:
             raise InvalidInput("Không tìm thấy bộ phận một cửa tiếp nhận cho cơ quan này.", "unknown_desk")
     else:
-        desk = _desk_for_user(user if channel != Channel.ONLINE else None, desk_code)
-    agency = _competent_agency(version, desk, agency_code, linked)
+        desk = _desk_for_user(memberships if channel != Channel.ONLINE else [], desk_code)
+    served = set(desk.served_agencies.values_list("id", flat=True))
+    agency = _competent_agency(version, desk, served, agency_code, linked)
     provided = _parse_components(version, components)
     missing = [c.code for c in version.components.all() if c.required and c.code not in provided]
+    cache: dict = {}
     return Intake(
-        version, channel, desk, agency, applicant_party, owner_party, provided, return_channel, return_address, missing
+        version,
+        channel,
+        desk,
+        agency,
+        applicant_party,
+        owner_party,
+        provided,
+        return_channel,
+        return_address,
+        missing,
+        memberships,
+        foreign=agency.id != desk.agency_id and agency.id not in served,
+        step_agencies=[_step_agency(s.agency_kind, s.role, desk, agency, cache) for s in version.steps.all()],
     )
 
 
-def _step_agency(kind: str, role: str, dossier: Dossier, cache: dict) -> Agency:
+def _step_agency(kind: str, role: str, desk: Desk, agency: Agency, cache: dict) -> Agency:
     """Desk steps are the receiving desk's; others go to the competent agency when of the same
     kind, else to the nearest agency of that kind up the administrative hierarchy."""
     if role == Role.DESK_OFFICER:
-        return dossier.desk.agency
-    if kind == dossier.agency.kind:
-        return dossier.agency
+        return desk.agency
+    if kind == agency.kind:
+        return agency
     if kind not in cache:
-        unit = dossier.agency.unit
+        unit = agency.unit
         found = None
         while unit is not None and found is None:
             found = Agency.objects.active_on().filter(kind=kind, unit=unit).order_by("code").first()
             unit = unit.parent
-        cache[kind] = found or Agency.objects.active_on().filter(kind=kind).order_by("code").first() or dossier.agency
+        cache[kind] = found or Agency.objects.active_on().filter(kind=kind).order_by("code").first() or agency
     return cache[kind]
 
 
-def _instantiate(dossier: Dossier, intake: Intake, source: str = "applicant") -> None:
-    cache: dict = {}
-    Step.objects.bulk_create(
-        [
-            Step(
-                dossier=dossier,
-                order=s.order,
-                name=s.name,
-                role=s.role,
-                agency=_step_agency(s.agency_kind, s.role, dossier, cache),
-                parallel=s.parallel,
-                budget_units=days_to_units(s.budget_days),
-            )
-            for s in intake.version.steps.all()
-        ]
-    )
+def _instantiate(dossier: Dossier, intake: Intake, source: str = "applicant", start: dt.datetime | None = None):
+    """Create the dossier's steps and components (bulk). With ``start`` the first sequential step
+    is active from then (a received dossier); returns that step or None."""
+    steps = [
+        Step(
+            dossier=dossier,
+            order=s.order,
+            name=s.name,
+            role=s.role,
+            agency=agency,
+            parallel=s.parallel,
+            budget_units=days_to_units(s.budget_days),
+        )
+        for s, agency in zip(intake.version.steps.all(), intake.step_agencies, strict=True)
+    ]
+    first = next((s for s in steps if not s.parallel), None) if start is not None else None
+    if first is not None:
+        _activate(first, start, handover=False)
+    Step.objects.bulk_create(steps)
     DossierComponent.objects.bulk_create(
         [
             DossierComponent(
@@ -416,6 +448,10 @@ def _instantiate(dossier: Dossier, intake: Intake, source: str = "applicant") ->
             for c in intake.version.components.all()
         ]
     )
+    if first is not None:
+        Dossier.objects.filter(pk=dossier.pk).update(current_step=first)
+        dossier.current_step = first
+    return first
 
 
 def _fee_of(version: ProcedureVersion) -> tuple[str, int]:
@@ -423,7 +459,9 @@ def _fee_of(version: ProcedureVersion) -> tuple[str, int]:
     return (FeeStatus.UNPAID, amount) if amount else (FeeStatus.NONE, 0)
 
 
-def _new_dossier(intake: Intake, *, user, now: dt.datetime, state: str, key: str | None, bundle=None, order=None):
+def _new_dossier(
+    intake: Intake, *, user, now: dt.datetime, state: str, key: str | None, bundle=None, order=None, fee_paid=False
+):
     fee_status, fee_amount = _fee_of(intake.version)
     dossier = Dossier(
         code=next_code(intake.desk.agency, local_day(now)),
@@ -452,6 +490,10 @@ def _new_dossier(intake: Intake, *, user, now: dt.datetime, state: str, key: str
         idempotency_key=key,
         created_by=user if user is not None and user.is_authenticated else None,
     )
+    if fee_paid and fee_status == FeeStatus.UNPAID:
+        dossier.fee_status = FeeStatus.PAID
+    if state == State.RECEIVED:
+        _start_clock(dossier, now)
     dossier.save()
     return dossier
 
@@ -459,7 +501,7 @@ def _new_dossier(intake: Intake, *, user, now: dt.datetime, state: str, key: str
 def _creation_actor(user, intake: Intake) -> Acting:
     if intake.channel == Channel.ONLINE and (user is None or not user.is_authenticated):
         return Acting(None, Actor.APPLICANT, None, intake.applicant.name)
-    for m in _memberships(user) if user else []:
+    for m in intake.memberships:
         if m.role in DESK and (m.desk_id == intake.desk.id or m.agency_id == intake.desk.agency_id):
             return Acting(user, m.role, m.agency, _user_name(user))
     if user is not None and user.is_superuser:
@@ -515,15 +557,13 @@ def create_dossier(
         )
     try:
         with transaction.atomic():
-            dossier = _new_dossier(intake, user=user, now=now, state=State.SUBMITTED, key=key)
-            if fee_paid and dossier.fee_status == FeeStatus.UNPAID:
-                dossier.fee_status = FeeStatus.PAID
-            _instantiate(dossier, intake)
+            state = State.SUBMITTED if online else State.RECEIVED
+            dossier = _new_dossier(intake, user=user, now=now, state=state, key=key, fee_paid=fee_paid)
+            first = _instantiate(dossier, intake, start=None if online else now)
             events = [_event(dossier, "submit", acting, now, "", State.SUBMITTED, payload=_intake_payload(intake))]
             if not online:
-                events.append(_receive(dossier, acting, now, "receive"))
+                events.append(_receipt_event(dossier, acting, now, "receive", State.SUBMITTED, first))
             Event.objects.bulk_create(events)
-            dossier.save()
     except IntegrityError:
         if key and (existing := Dossier.objects.filter(idempotency_key=key).first()):
             return existing, False
@@ -548,8 +588,7 @@ def _intake_payload(intake: Intake) -> dict:
         "agency": intake.agency.code,
         "components": intake.provided,
         "missing": intake.missing,
-        "location_independent": intake.agency.id != intake.desk.agency_id
-        and not intake.desk.served_agencies.filter(id=intake.agency.id).exists(),
+        "location_independent": intake.foreign,
     }
 
 
@@ -561,16 +600,12 @@ def _receive(dossier: Dossier, acting: Acting, now: dt.datetime, action: str) ->
     first = dossier.steps.filter(parallel=False).order_by("order").first()
     if first is not None:
         _start_step(dossier, first, now, handover=False)
-    return _event(
-        dossier,
-        action,
-        acting,
-        now,
-        before,
-        State.RECEIVED,
-        step=first,
-        payload={"due_at": dossier.due_at.isoformat()},
-    )
+    return _receipt_event(dossier, acting, now, action, before, first)
+
+
+def _receipt_event(dossier, acting, now, action, before, step) -> Event:
+    payload = {"due_at": dossier.due_at.isoformat()}
+    return _event(dossier, action, acting, now, before, State.RECEIVED, step=step, payload=payload)
 
 
 def _start_clock(dossier: Dossier, now: dt.datetime) -> None:
@@ -583,17 +618,21 @@ def _start_clock(dossier: Dossier, now: dt.datetime) -> None:
 
 
 def _start_step(dossier: Dossier, step: Step, now: dt.datetime, handover: bool = True) -> None:
-    start = handover_start(now) if handover else now
-    remaining = max(step.budget_units - step.used_units, 0)
-    step.status = StepStatus.ACTIVE
-    step.started_at = start
-    step.due_at = _due(start, remaining)
-    step.finished_at = None
-    step.paused_units = 0
-    step.acknowledged_at = None if handover else now
+    _activate(step, now, handover)
     step.save()
     if not step.parallel:
         dossier.current_step = step
+
+
+def _activate(step: Step, now: dt.datetime, handover: bool) -> None:
+    """A hand-over waits for the receiver's acknowledgement; its time counts from ``handover_start``."""
+    start = handover_start(now) if handover else now
+    step.status = StepStatus.ACTIVE
+    step.started_at = start
+    step.due_at = _due(start, max(step.budget_units - step.used_units, 0))
+    step.finished_at = None
+    step.paused_units = 0
+    step.acknowledged_at = None if handover else now
 
 
 def _finish_step(step: Step, now: dt.datetime, status: str = StepStatus.DONE) -> None:
