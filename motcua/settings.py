@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.identity",
     "motcua.dossiers",
+    "motcua.audit",
     "motcua.api",
     "motcua.backoffice",
 ]
