@@ -132,6 +132,7 @@ OAUTH2_PROVIDER = {
     "SCOPES": {
         "catalog:read": "Đọc danh mục thủ tục hành chính",
         "calendar:read": "Tính hạn xử lý theo ngày làm việc",
+        "dossiers:read": "Đọc hồ sơ thủ tục hành chính (danh sách, chi tiết)",
     },
     "DEFAULT_SCOPES": ["catalog:read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
@@ -149,6 +150,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "motcua.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": None,
+    # Throttles are set per view (ScopedRateThrottle); the public tracking page is rate-limited per IP.
+    "DEFAULT_THROTTLE_RATES": {"public_tracking": env.str("PUBLIC_TRACKING_RATE", default="120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dossiers, views
 
 app_name = "api"
 urlpatterns = [
@@ -8,4 +8,9 @@ urlpatterns = [
     path("procedures/", views.ProcedureListView.as_view(), name="procedures"),
     path("procedures/<str:code>", views.ProcedureDetailView.as_view(), name="procedure-detail"),
     path("me", views.MeView.as_view(), name="me"),
+    path("dossiers/", dossiers.DossierListCreateView.as_view(), name="dossiers"),
+    path("dossiers/bundles/", dossiers.BundleCreateView.as_view(), name="dossier-bundles"),
+    path("dossiers/<str:code>", dossiers.DossierDetailView.as_view(), name="dossier-detail"),
+    path("dossiers/<str:code>/actions/<str:action>", dossiers.DossierActionView.as_view(), name="dossier-action"),
+    path("public/dossiers/<str:code>", dossiers.PublicDossierView.as_view(), name="public-dossier"),
 ]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from motcua.common.text import tokens
 from motcua.org.models import AdministrativeLevel, Agency, AgencyKind
@@ -383,6 +384,92 @@ def _publish(data: dict, levels: dict, agencies: dict, where: str) -> str:
         for s in data["steps"]
     )
     return "created" if created else "new_versions"
+
+
+# --- New version (staff) ----------------------------------------------------------------------
+
+VERSION_COPY_EXCLUDE = {"id", "procedure", "number", "effective_from", "effective_until", "content_hash", "created_at"}
+
+
+@transaction.atomic
+def new_version(version: ProcedureVersion, effective_from: dt.date, user=None) -> ProcedureVersion:
+    """A new version of ``version``'s procedure: a created of ``version`` (with its components,
+    results, fees, steps, levels and agencies) numbered max + 1 and in force from ``effective_from``;
+    the version(s) still open on that day close the day before. One transaction; CatalogError
+    (Vietnamese) if the date is in the past or not after every existing version's start.
+
+    Published versions are never edited: staff change a procedure by creating a new version here
+    and editing it while it is still in the future. ``user`` is the staff member acting (the admin
+    records it in its own log); the catalog keeps no author column.
+    """
+    if not isinstance(effective_from, dt.date) or isinstance(effective_from, dt.datetime):
+        raise CatalogError([f"Ngày hiệu lực không hợp lệ: {effective_from!r}."])
+    procedure = Procedure.objects.select_for_update().get(pk=version.procedure_id)
+    source = ProcedureVersion.objects.select_related("procedure", "field").get(pk=version.pk)
+    today = timezone.localdate()
+    errors = []
+    if effective_from < today:
+        errors.append(
+            f"Ngày hiệu lực {effective_from:%d/%m/%Y} đã qua; phiên bản mới phải có hiệu lực "
+            f"từ hôm nay ({today:%d/%m/%Y}) trở đi."
+        )
+    latest = procedure.versions.order_by("-effective_from", "-number").first()
+    if effective_from <= source.effective_from:
+        errors.append(
+            f"Phiên bản {source.number} của thủ tục {procedure.code} hiệu lực từ {source.effective_from:%d/%m/%Y}; "
+            "phiên bản mới phải có ngày hiệu lực sau ngày đó."
+        )
+    elif latest and effective_from <= latest.effective_from:
+        errors.append(
+            f"Thủ tục {procedure.code} đã có phiên bản {latest.number} hiệu lực từ "
+            f"{latest.effective_from:%d/%m/%Y}; phiên bản mới phải có ngày hiệu lực sau ngày đó."
+        )
+    if errors:
+        raise CatalogError(errors)
+
+    # Close what is still open on the new date (normally the one open-ended latest version).
+    procedure.versions.filter(effective_from__lt=effective_from).filter(
+        Q(effective_until__isnull=True) | Q(effective_until__gte=effective_from)
+    ).update(effective_until=effective_from - dt.timedelta(days=1))
+
+    number = (procedure.versions.aggregate(m=Max("number"))["m"] or 0) + 1
+    created = ProcedureVersion(
+        procedure=procedure,
+        number=number,
+        effective_from=effective_from,
+        **{
+            f.attname: getattr(source, f.attname)
+            for f in ProcedureVersion._meta.concrete_fields
+            if f.name not in VERSION_COPY_EXCLUDE
+        },
+    )
+    created.save()
+    created.levels.set(source.levels.all())
+    created.agencies.set(source.agencies.all())
+    for model in (Component, ResultType, Fee, ProcessStep):
+        children = list(model.objects.filter(version=source).order_by("pk"))
+        for child in children:
+            child.pk = None
+            child.version = created
+        model.objects.bulk_create(children)
+    created.content_hash = _hash_of(created)
+    if created.content_hash:
+        created.save(update_fields=["content_hash"])
+    return created
+
+
+def _hash_of(version: ProcedureVersion) -> str:
+    """The hash ``_publish`` would store for this version's content (the interchange dict, validated
+    and normalized the same way), so re-importing its export is a no-op; "" if the copied data
+    would not pass import validation (then no import can ever match it by hash)."""
+    from .interchange import version_to_dict  # interchange imports this module
+
+    data = version_to_dict(version)
+    known_levels = set(AdministrativeLevel.objects.values_list("code", flat=True))
+    known_agencies = set(Agency.objects.values_list("code", flat=True))
+    if validate_procedure(data, "", known_levels, known_agencies):
+        return ""
+    return content_hash(data)
 
 
 # --- Search ----------------------------------------------------------------------------------
