@@ -118,3 +118,22 @@ def _fast_password_hashing():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def province(db):
+    """Demo organization + catalog (procedures in force from their effective dates)."""
+    from motcua.catalog.interchange import parse_json
+    from motcua.catalog.services import publish_all
+    from motcua.common.management.commands.load_demo import FIXTURE
+    from motcua.org.demo import load_org
+
+    load_org()
+    publish_all(parse_json(FIXTURE.read_bytes()))
+
+
+@pytest.fixture
+def users(province):
+    from django.contrib.auth import get_user_model
+
+    return {u.username: u for u in get_user_model().objects.all()}

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
@@ -25,7 +26,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from motcua.dossiers import services
+from motcua.audit.services import log_access
+from motcua.dossiers import services, slips
 from motcua.dossiers.bundles import BUNDLES
 from motcua.dossiers.models import Channel, Dossier, Event, ReturnChannel, Step
 from motcua.dossiers.states import TRANSITIONS, Actor, State
@@ -545,7 +547,24 @@ def _with_detail(qs):
     )
 
 
-def _detail_response(dossier: Dossier, status_code: int = 200, headers: dict | None = None) -> Response:
+def log_read(request, dossiers, *, action: str = "read", purpose: str) -> None:
+    """Every read of personal data through the API is logged (who or which client, what, why)."""
+    application = client_application(request)
+    log_access(
+        user=request.user if application is None else None,
+        client_id=application.client_id if application is not None else "",
+        objects=dossiers,
+        object_type="dossier",
+        action=action,
+        purpose=purpose,
+        request=request,
+    )
+
+
+def _detail_response(
+    request, dossier: Dossier, status_code: int = 200, headers: dict | None = None, purpose: str = "xem hồ sơ"
+) -> Response:
+    log_read(request, [dossier], purpose=purpose)
     now = timezone.now()
     usage = services.step_usage(dossier, now)
     overrun = services.overrun_steps(dossier, now)
@@ -641,6 +660,9 @@ def _filtered(qs, params, now: dt.datetime):
         qs = qs.filter(due_at__lt=due_to) if len(params["due_to"].strip()) == 10 else qs.filter(due_at__lte=due_to)
     if due_from and due_to and due_from > due_to:
         raise ApiError("'due_from' phải trước hoặc bằng 'due_to'.", "invalid_due_range")
+    for name, lookup, upper in (("received_from", "received_at__gte", False), ("received_to", "received_at__lt", True)):
+        if params.get(name, "").strip():
+            qs = qs.filter(**{lookup: _instant(params[name], name, end_of_day=upper)})
     late = params.get("late", "").strip().lower()
     if late:
         if late in TRUE_VALUES:
@@ -676,7 +698,14 @@ ROW_FIELDS = (
     "paused_at",
     "remaining_units",
     "applicant_name",
+    "owner_id_number",  # the access log records whose data was read
 )
+
+
+RECEIVED_PARAMETERS = [
+    OpenApiParameter("received_from", str, description="Tiếp nhận từ (ngày YYYY-MM-DD hoặc ISO 8601)."),
+    OpenApiParameter("received_to", str, description="Tiếp nhận đến hết ngày (YYYY-MM-DD) hoặc thời điểm ISO 8601."),
+]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -703,6 +732,7 @@ class DossierListCreateView(APIView):
             OpenApiParameter("due_from", str, description="Hạn trả kết quả từ (ngày YYYY-MM-DD hoặc ISO 8601)."),
             OpenApiParameter("due_to", str, description="Hạn trả kết quả đến (ngày YYYY-MM-DD hoặc ISO 8601)."),
             OpenApiParameter("late", bool, description="true: chỉ hồ sơ quá hạn; false: chỉ hồ sơ chưa quá hạn."),
+            *RECEIVED_PARAMETERS,
             OpenApiParameter("cursor", str, description="Con trỏ trang (lấy từ liên kết `next`)."),
             OpenApiParameter("page_size", int, description=f"Số hồ sơ mỗi trang (1–{MAX_PAGE_SIZE}, mặc định 20)."),
         ],
@@ -720,6 +750,7 @@ class DossierListCreateView(APIView):
         if len(rows) > size:
             rows = rows[:size]
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(rows[-1].id))
+        log_read(request, rows, purpose="danh sách hồ sơ")
         results = DossierRowSerializer(rows, many=True, context={"now": now}).data
         return Response({"next": next_url, "page_size": size, "results": results})
 
@@ -763,9 +794,11 @@ class DossierListCreateView(APIView):
         )
         dossier = _with_detail(Dossier.objects).get(pk=dossier.pk)
         return _detail_response(
+            request,
             dossier,
             status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             {"Location": _detail_location(request, dossier.code)},
+            purpose="tiếp nhận hồ sơ",
         )
 
 
@@ -841,7 +874,7 @@ class DossierDetailView(APIView):
         dossier = _with_detail(readable(request)).filter(code=code).first()
         if dossier is None:
             raise _not_found(code)
-        return _detail_response(dossier)
+        return _detail_response(request, dossier)
 
 
 IF_MATCH_TAG = re.compile(r"(\d+)-(\d+)")
@@ -901,7 +934,7 @@ class DossierActionView(APIView):
                 pk, action, user=request.user, expected_version=expected, reason=v["reason"], data=dict(v["data"])
             )
         )
-        return _detail_response(_with_detail(Dossier.objects).get(pk=pk))
+        return _detail_response(request, _with_detail(Dossier.objects).get(pk=pk), purpose=f"thao tác {action}")
 
 
 class PublicTrackingThrottle(ScopedRateThrottle):
@@ -967,3 +1000,100 @@ class PublicDossierView(APIView):
                 .order_by("bundle_order", "id")
             )
         return Response(PublicDossierSerializer(dossier, context={"members": members}).data)
+
+
+# ------------------------------------------------------------------------------------------------
+# Printed slips (PDF) and the tracking book (slip 07, PDF or Excel)
+# ------------------------------------------------------------------------------------------------
+BOOK_MAX_ROWS = 5000
+FILE_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _file_response(content: bytes, kind: str, filename: str, inline: bool = False) -> HttpResponse:
+    response = HttpResponse(content, content_type=FILE_TYPES[kind])
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response["Cache-Control"] = "no-store"  # personal data: never kept by a shared cache
+    return response
+
+
+class DossierSlipView(APIView):
+    """Phiếu in của hồ sơ (mẫu 01–06), PDF."""
+
+    permission_classes = [DossierAccess]
+
+    @extend_schema(
+        operation_id="dossiers_slip",
+        summary="In phiếu của hồ sơ (PDF)",
+        description=(
+            "Mẫu 01 giấy tiếp nhận và hẹn trả, 02 yêu cầu bổ sung, 03 từ chối, 04 xin lỗi và hẹn lại, 05 phiếu kiểm "
+            "soát quá trình, 06 thông báo dừng giải quyết (theo mẫu tỉnh đã sửa nếu có). Phiếu chưa áp dụng cho hồ "
+            "sơ trả 409. Mỗi lần in được ghi nhật ký truy cập dữ liệu cá nhân."
+        ),
+        parameters=[OpenApiParameter("number", str, OpenApiParameter.PATH, enum=["01", "02", "03", "04", "05", "06"])],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="Phiếu (PDF, A4)."),
+            **_errors(401, 403, 404, 409),
+        },
+    )
+    def get(self, request, code, number):
+        if number not in slips.SLIP_TITLES or number == slips.BOOK:
+            raise ApiError(f"Không có mẫu phiếu số '{number}'.", "unknown_slip", status_code=status.HTTP_404_NOT_FOUND)
+        dossier = readable(request).filter(code=code).first()
+        if dossier is None:
+            raise _not_found(code)
+        try:
+            pdf = _calendar_guard(lambda: slips.render_slip(dossier, number))
+        except ValueError as exc:
+            raise ApiError(str(exc), "slip_not_applicable", status_code=status.HTTP_409_CONFLICT) from None
+        log_read(request, [dossier], action="print", purpose=f"in mẫu {number}")
+        return _file_response(pdf, "pdf", f"{dossier.code}-mau-{number}.pdf", inline=True)
+
+
+class TrackingBookView(APIView):
+    """Sổ theo dõi hồ sơ (mẫu 07): PDF hoặc Excel."""
+
+    permission_classes = [DossierAccess]
+
+    @extend_schema(
+        operation_id="dossiers_tracking_book",
+        summary="Sổ theo dõi hồ sơ (mẫu 07)",
+        description=(
+            f"Các hồ sơ người gọi được xem, lọc như danh sách hồ sơ (thường theo bộ phận và ngày tiếp nhận), xếp "
+            f"theo thời điểm tiếp nhận; tối đa {BOOK_MAX_ROWS} hồ sơ mỗi lần (quá số đó trả 400: hãy thu hẹp "
+            "khoảng ngày). `book.pdf` (A4 ngang) hoặc `book.xlsx`. Việc xuất được ghi nhật ký truy cập."
+        ),
+        parameters=[
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(FILE_TYPES)),
+            OpenApiParameter("state", str, description="Trạng thái (phân cách bằng dấu phẩy)."),
+            OpenApiParameter("agency", str, description="Mã cơ quan giải quyết."),
+            OpenApiParameter("desk", str, description="Mã bộ phận một cửa tiếp nhận."),
+            OpenApiParameter("procedure", str, description="Mã thủ tục."),
+            *RECEIVED_PARAMETERS,
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="Sổ theo dõi (PDF)."),
+            (200, FILE_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY, description="Sổ theo dõi (Excel)."),
+            **_errors(400, 401, 403, 404),
+        },
+    )
+    def get(self, request, fmt):
+        if fmt not in FILE_TYPES:
+            raise ApiError("Sổ theo dõi chỉ xuất dạng pdf hoặc xlsx.", "unknown_format", status_code=404)
+        now = timezone.now()
+        qs = _filtered(readable(request), request.query_params, now).exclude(received_at__isnull=True)
+        dossiers = list(qs.select_related(*slips.BOOK_RELATIONS).order_by("received_at", "id")[: BOOK_MAX_ROWS + 1])
+        if len(dossiers) > BOOK_MAX_ROWS:
+            raise ApiError(
+                f"Sổ theo dõi có hơn {BOOK_MAX_ROWS} hồ sơ; vui lòng thu hẹp khoảng ngày tiếp nhận hoặc bộ lọc.",
+                "too_many_rows",
+            )
+        log_read(request, dossiers, action="export", purpose="sổ theo dõi hồ sơ")
+        stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
+        if fmt == "xlsx":
+            content = slips.tracking_book_xlsx(dossiers)
+        else:
+            content = slips.tracking_book_pdf(dossiers, now=now)
+        return _file_response(content, fmt, f"so-theo-doi-ho-so-{stamp}.{fmt}")

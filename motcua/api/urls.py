@@ -10,7 +10,9 @@ urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
     path("dossiers/", dossiers.DossierListCreateView.as_view(), name="dossiers"),
     path("dossiers/bundles/", dossiers.BundleCreateView.as_view(), name="dossier-bundles"),
+    path("dossiers/book.<str:fmt>", dossiers.TrackingBookView.as_view(), name="dossier-book"),
     path("dossiers/<str:code>", dossiers.DossierDetailView.as_view(), name="dossier-detail"),
     path("dossiers/<str:code>/actions/<str:action>", dossiers.DossierActionView.as_view(), name="dossier-action"),
+    path("dossiers/<str:code>/slips/<str:number>", dossiers.DossierSlipView.as_view(), name="dossier-slip"),
     path("public/dossiers/<str:code>", dossiers.PublicDossierView.as_view(), name="public-dossier"),
 ]

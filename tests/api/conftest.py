@@ -9,7 +9,7 @@ from oauth2_provider.models import Application
 from rest_framework.test import APIClient
 
 from motcua.dossiers import services
-from tests.dossiers.conftest import CITIZEN, province, users  # noqa: F401  (fixtures)
+from tests.dossiers.conftest import CITIZEN
 
 BIRTH = "1.001193"
 COMMUNE_PC = "000.01.31.H99"  # UBND phường Bình Minh (desk MC-99001, officer motcua.xa)

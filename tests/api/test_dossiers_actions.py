@@ -36,7 +36,9 @@ class TestIfMatch:
         )
         error = assert_error(r, 412, "stale_version")
         assert d.code in error["message"]
-        assert Dossier.objects.get(pk=d.pk).state == State.IN_PROCESSING and Event.objects.filter(dossier=d).count() == 3
+        assert (
+            Dossier.objects.get(pk=d.pk).state == State.IN_PROCESSING and Event.objects.filter(dossier=d).count() == 3
+        )
 
     @pytest.mark.parametrize("header", ['W/"{pk}-1"', "{pk}-1", '"999999-1", "{pk}-1"', "*"])
     def test_weak_unquoted_lists_and_star_are_accepted(self, users, client_for, header):
@@ -150,7 +152,12 @@ def test_a_whole_walk_through_the_api(users, client_for):
         ("transfer", "motcua.xa", {}, State.IN_PROCESSING),
         ("acknowledge", "chuyenvien.xa", {}, State.IN_PROCESSING),
         ("forward", "chuyenvien.xa", {}, State.IN_PROCESSING),
-        ("issue_result", "lanhdao.xa", {"data": {"outcome": "approved", "result_number": "12/KS"}}, State.RESULT_ISSUED),
+        (
+            "issue_result",
+            "lanhdao.xa",
+            {"data": {"outcome": "approved", "result_number": "12/KS"}},
+            State.RESULT_ISSUED,
+        ),
         ("deliver", "lanhdao.xa", {}, State.AWAITING_RETURN),
         ("return_result", "motcua.xa", {"data": {"received_by": "Trần Thị Bích"}}, State.RETURNED),
     ]:

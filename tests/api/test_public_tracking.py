@@ -46,7 +46,15 @@ def test_public_fields_exactly_and_masked_name(users, api_client):
     assert (body["state"], body["state_label"], body["national_status_code"]) == ("received", "Đã tiếp nhận", 2)
     assert body["received_at"] and body["due_at"] and body["returned_at"] is None and body["bundle"] is None
     text = json.dumps(body, ensure_ascii=False)
-    for secret in (CITIZEN["id_number"], CITIZEN["phone"], CITIZEN["name"], "Thôn 1", "Lê Văn Chủ", "001090012345", "Số 9"):
+    for secret in (
+        CITIZEN["id_number"],
+        CITIZEN["phone"],
+        CITIZEN["name"],
+        "Thôn 1",
+        "Lê Văn Chủ",
+        "001090012345",
+        "Số 9",
+    ):
         assert secret not in text
 
 

@@ -2,13 +2,6 @@
 
 import datetime as dt
 
-import pytest
-from django.contrib.auth import get_user_model
-
-from motcua.catalog.interchange import parse_json
-from motcua.catalog.services import publish_all
-from motcua.common.management.commands.load_demo import FIXTURE
-from motcua.org.demo import load_org
 from motcua.workcalendar.engine import VN_TZ
 
 # A Tuesday morning in an ordinary working week (no holiday near it).
@@ -18,16 +11,3 @@ CITIZEN = {"name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "09
 
 def vn(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=VN_TZ)
-
-
-@pytest.fixture
-def province(db):
-    """Demo organization + catalog (procedures in force from their effective dates)."""
-    load_org()
-    publish_all(parse_json(FIXTURE.read_bytes()))
-
-
-@pytest.fixture
-def users(province):
-    User = get_user_model()
-    return {u.username: u for u in User.objects.all()}
