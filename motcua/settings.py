@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.identity",
     "motcua.dossiers",
+    "motcua.documents",
+    "motcua.engagement",
     "motcua.audit",
     "motcua.api",
     "motcua.backoffice",
