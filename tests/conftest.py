@@ -107,9 +107,13 @@ def api_client():
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
+    from motcua.catalog.services import _clear_versions as invalidate_versions
+
     calendar_services.invalidate()
+    invalidate_versions()
     yield
     calendar_services.invalidate()
+    invalidate_versions()
 
 
 @pytest.fixture(autouse=True, scope="session")

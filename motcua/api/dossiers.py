@@ -792,7 +792,8 @@ class DossierListCreateView(APIView):
                 **body.intake_args(),
             )
         )
-        dossier = _with_detail(Dossier.objects).get(pk=dossier.pk)
+        if not created:  # a replay: read it back (a new one comes with its rows loaded)
+            dossier = _with_detail(Dossier.objects).get(pk=dossier.pk)
         return _detail_response(
             request,
             dossier,

@@ -38,5 +38,8 @@ def log_access(
         )
         for o in objects
     ]
-    DataAccess.objects.bulk_create(rows)
+    if len(rows) == 1:
+        rows[0].save()  # one INSERT (bulk_create would add BEGIN/COMMIT round trips)
+    elif rows:
+        DataAccess.objects.bulk_create(rows)
     return len(rows)

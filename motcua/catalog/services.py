@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -520,3 +522,48 @@ def search_versions(
     if agency is not None or level:
         qs = qs.distinct()
     return qs.order_by("-rank", "name_folded", "id")
+
+
+# --- Version in force (cached) ----------------------------------------------------------------
+# Intake reads the same few procedure versions thousands of times a day; a published version's
+# content does not change (a change is a new version), so each process keeps the loaded version
+# with its components, steps, fees, levels and agencies for VERSION_CACHE_SECONDS. A change in this
+# process drops the cache at once (signals, see apps.py); other processes see it within the TTL.
+VERSION_CACHE_SECONDS = 30.0
+_version_lock = threading.Lock()
+_version_cache: dict[tuple[str, dt.date], tuple[ProcedureVersion | None, float]] = {}
+
+
+def version_in_force(procedure_code: str, day: dt.date) -> ProcedureVersion | None:
+    """The version of ``procedure_code`` in force on ``day`` (latest start wins), fully loaded.
+    Treat the result as read-only: it is shared by the requests of this process."""
+    key = (procedure_code, day)
+    now = time.monotonic()
+    entry = _version_cache.get(key)
+    if entry is not None and now - entry[1] < VERSION_CACHE_SECONDS:
+        return entry[0]
+    version = (
+        ProcedureVersion.objects.in_force(day)
+        .filter(procedure__code=procedure_code)
+        .select_related("procedure", "field")
+        .prefetch_related("components", "steps", "agencies", "levels", "fees")
+        .order_by("-effective_from")
+        .first()
+    )
+    with _version_lock:
+        if len(_version_cache) > 20_000:  # unbounded codes from callers: keep memory bounded
+            _version_cache.clear()
+        _version_cache[key] = (version, now)
+    return version
+
+
+def _clear_versions() -> None:
+    with _version_lock:
+        _version_cache.clear()
+
+
+def invalidate_versions(**_kwargs) -> None:
+    """Drop the cache now and again when the changing transaction commits (a request of another
+    thread may have cached the old content in between)."""
+    _clear_versions()
+    transaction.on_commit(_clear_versions)

@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from motcua.catalog.models import ApplicantType, ProcedureVersion
+from motcua.catalog.services import version_in_force
 from motcua.identity.ids import IdError, validate_id_number
 from motcua.org.models import Agency, Desk, StaffMembership
 from motcua.org.roles import Role
@@ -242,14 +243,7 @@ class Intake:
 
 
 def _version_for(procedure_code: str, day: dt.date) -> ProcedureVersion:
-    version = (
-        ProcedureVersion.objects.in_force(day)
-        .filter(procedure__code=procedure_code)
-        .select_related("procedure")
-        .prefetch_related("components", "steps", "agencies", "levels", "fees")
-        .order_by("-effective_from")
-        .first()
-    )
+    version = version_in_force(procedure_code, day)
     if version is None:
         raise InvalidInput(f"Không tìm thấy thủ tục có mã '{procedure_code}' đang có hiệu lực.", "unknown_procedure")
     return version
@@ -416,7 +410,7 @@ def _step_agency(kind: str, role: str, desk: Desk, agency: Agency, cache: dict) 
 
 def _instantiate(dossier: Dossier, intake: Intake, source: str = "applicant", start: dt.datetime | None = None):
     """Create the dossier's steps and components (bulk). With ``start`` the first sequential step
-    is active from then (a received dossier); returns that step or None."""
+    is active from then (a received dossier); returns (that step or None, the steps, the components)."""
     steps = [
         Step(
             dossier=dossier,
@@ -433,7 +427,7 @@ def _instantiate(dossier: Dossier, intake: Intake, source: str = "applicant", st
     if first is not None:
         _activate(first, start, handover=False)
     Step.objects.bulk_create(steps)
-    DossierComponent.objects.bulk_create(
+    components = DossierComponent.objects.bulk_create(
         [
             DossierComponent(
                 dossier=dossier,
@@ -451,7 +445,18 @@ def _instantiate(dossier: Dossier, intake: Intake, source: str = "applicant", st
     if first is not None:
         Dossier.objects.filter(pk=dossier.pk).update(current_step=first)
         dossier.current_step = first
-    return first
+    return first, steps, components
+
+
+def _loaded(dossier: Dossier, **related) -> None:
+    """Attach rows just written as ``dossier``'s prefetched relations (as ``prefetch_related``
+    does), so the caller can show the new dossier without reading it back."""
+    cache = {}
+    for name, rows in related.items():
+        qs = getattr(dossier, name).all()
+        qs._result_cache, qs._prefetch_done = list(rows), True
+        cache[name] = qs
+    dossier._prefetched_objects_cache = cache
 
 
 def _fee_of(version: ProcedureVersion) -> tuple[str, int]:
@@ -559,11 +564,12 @@ def create_dossier(
         with transaction.atomic():
             state = State.SUBMITTED if online else State.RECEIVED
             dossier = _new_dossier(intake, user=user, now=now, state=state, key=key, fee_paid=fee_paid)
-            first = _instantiate(dossier, intake, start=None if online else now)
+            first, steps, components = _instantiate(dossier, intake, start=None if online else now)
             events = [_event(dossier, "submit", acting, now, "", State.SUBMITTED, payload=_intake_payload(intake))]
             if not online:
                 events.append(_receipt_event(dossier, acting, now, "receive", State.SUBMITTED, first))
             Event.objects.bulk_create(events)
+            _loaded(dossier, steps=steps, components=components, events=events)
     except IntegrityError:
         if key and (existing := Dossier.objects.filter(idempotency_key=key).first()):
             return existing, False
