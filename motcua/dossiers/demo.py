@@ -953,6 +953,8 @@ class _Generator:
             data = {"channel": case.return_channel, "received_by": case.applicant.get("name", d.applicant_name)}
             if d.fee_status == FeeStatus.UNPAID:
                 data["fee_collected"] = True
+            if case.return_channel == "post":
+                data["tracking_number"] = f"EB{rng.randint(10**8, 10**9 - 1)}VN"
             self._act(case, "return_result", now, user=desk_user, data=data)
         elif a == "withdraw":
             if case.channel == Channel.ONLINE and rng.random() < 0.5:

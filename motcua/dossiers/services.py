@@ -172,6 +172,11 @@ def _authorize(user, by: str | None, dossier: Dossier, transition: Transition, s
         if m.role not in roles:
             continue
         if m.role in DESK and (m.desk_id == dossier.desk_id or m.agency_id == dossier.receiving_agency_id):
+            if m.role == Actor.POSTAL_STAFF and not dossier.desk.postal_allows(transition.action):
+                raise NotAllowed(
+                    f"Bưu chính công ích không được {dossier.desk.name} giao thực hiện “{transition.label}”.",
+                    "postal_not_contracted",
+                )
             return Acting(user, m.role, m.agency, _user_name(user))
         if m.role in HANDLERS:
             where = {dossier.agency_id}
@@ -508,6 +513,11 @@ def _creation_actor(user, intake: Intake) -> Acting:
         return Acting(None, Actor.APPLICANT, None, intake.applicant.name)
     for m in intake.memberships:
         if m.role in DESK and (m.desk_id == intake.desk.id or m.agency_id == intake.desk.agency_id):
+            if m.role == Actor.POSTAL_STAFF and not intake.desk.postal_allows("receive"):
+                raise NotAllowed(
+                    f"Bưu chính công ích không được {intake.desk.name} giao tiếp nhận hồ sơ thay.",
+                    "postal_not_contracted",
+                )
             return Acting(user, m.role, m.agency, _user_name(user))
     if user is not None and user.is_superuser:
         return Acting(user, Actor.DESK_OFFICER, intake.desk.agency, _user_name(user))
@@ -570,6 +580,58 @@ def create_dossier(
                 events.append(_receipt_event(dossier, acting, now, "receive", State.SUBMITTED, first))
             Event.objects.bulk_create(events)
             _loaded(dossier, steps=steps, components=components, events=events)
+    except IntegrityError:
+        if key and (existing := Dossier.objects.filter(idempotency_key=key).first()):
+            return existing, False
+        raise
+    return dossier, True
+
+
+def register_incomplete(
+    *,
+    user,
+    reason: str,
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+    **intake_args,
+) -> tuple[Dossier, bool]:
+    """At the counter, an incomplete dossier is not received: it is registered and the supplement
+    request (slip 02) lists every missing item at once. When the applicant brings them,
+    ``supplement`` puts it back to the desk check and ``accept`` receives it (the clock starts then).
+    One transaction: the dossier, its ``submit`` and ``request_supplement`` events."""
+    now = now or timezone.now()
+    reason = str(reason or "").strip()
+    if not reason:
+        raise InvalidInput("Vui lòng nhập nội dung yêu cầu bổ sung, hoàn thiện hồ sơ.", "missing_reason")
+    key = _scoped_key(user, idempotency_key)
+    if key and (existing := Dossier.objects.filter(idempotency_key=key).first()):
+        return existing, False
+    intake = prepare_intake(user=user, now=now, **intake_args)
+    acting = _creation_actor(user, intake)
+    if not intake.missing:
+        raise InvalidInput("Hồ sơ đã đủ thành phần bắt buộc: hãy tiếp nhận hồ sơ.", "dossier_complete")
+    try:
+        with transaction.atomic():
+            dossier = _new_dossier(intake, user=user, now=now, state=State.SUBMITTED, key=key)
+            _instantiate(dossier, intake)
+            dossier.state, dossier.resume_state = State.SUPPLEMENT_REQUESTED, State.SUBMITTED
+            dossier.save(update_fields=["state", "resume_state"])
+            payload = {"missing": sorted(intake.missing), "items": []}
+            Event.objects.bulk_create(
+                [
+                    _event(dossier, "submit", acting, now, "", State.SUBMITTED, payload=_intake_payload(intake)),
+                    _event(
+                        dossier,
+                        "request_supplement",
+                        acting,
+                        now,
+                        State.SUBMITTED,
+                        State.SUPPLEMENT_REQUESTED,
+                        reason=reason,
+                        payload=payload,
+                    ),
+                ]
+            )
     except IntegrityError:
         if key and (existing := Dossier.objects.filter(idempotency_key=key).first()):
             return existing, False
@@ -1222,7 +1284,15 @@ def _do_return_result(ctx: Ctx) -> None:
         d.fee_status = FeeStatus.PAID
     d.returned_at = ctx.now
     d.return_channel = channel
-    ctx.payload = {"channel": channel, "received_by": str(ctx.data.get("received_by") or "")[:255]}
+    ctx.payload = {
+        "channel": channel,
+        "received_by": str(ctx.data.get("received_by") or "")[:255],
+        "tracking_number": str(ctx.data.get("tracking_number") or "")[:60],
+    }
+    if channel == ReturnChannel.POST and not ctx.payload["tracking_number"] and ctx.acting.user is not None:
+        raise InvalidInput(
+            "Vui lòng nhập số hiệu bưu gửi (tracking_number) khi gửi kết quả qua bưu chính.", "missing_tracking_number"
+        )
 
 
 ACTIONS = {

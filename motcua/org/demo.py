@@ -287,6 +287,9 @@ def _desk(code, name, kind, owner, address, coords, counters: int) -> Desk:
             "longitude": lon,
             "opening_hours": "Thứ Hai – Thứ Sáu: 07:00–11:30, 13:30–17:00",
             "active": owner.valid_until is None,
+            # The demo province contracts the postal service for intake and returns everywhere.
+            "postal_receives": True,
+            "postal_returns": True,
         },
     )
     for n in range(1, counters + 1):

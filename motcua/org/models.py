@@ -188,6 +188,9 @@ class Desk(models.Model):
     longitude = models.DecimalField("kinh độ", max_digits=9, decimal_places=6, null=True, blank=True)
     opening_hours = models.CharField("giờ làm việc", max_length=255, blank=True)
     active = models.BooleanField("đang hoạt động", default=True)
+    # What the province contracts the public postal service (bưu chính công ích) for at this desk.
+    postal_receives = models.BooleanField("bưu chính công ích được tiếp nhận hồ sơ thay", default=False)
+    postal_returns = models.BooleanField("bưu chính công ích được trả kết quả thay", default=False)
 
     class Meta:
         ordering = ["code"]
@@ -196,6 +199,14 @@ class Desk(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def postal_allows(self, action: str) -> bool:
+        """May postal-service staff do ``action`` on behalf of this desk (receive / return)?"""
+        if action in ("receive", "supplement"):
+            return self.postal_receives
+        if action == "return_result":
+            return self.postal_returns
+        return False
 
 
 class Counter(models.Model):
