@@ -141,3 +141,24 @@ def users(province):
     from django.contrib.auth import get_user_model
 
     return {u.username: u for u in get_user_model().objects.all()}
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def stranger(users):
+    """A desk officer of another commune (MC-99002): sees nothing of MC-99001's dossiers."""
+    from django.contrib.auth import get_user_model
+
+    from motcua.org.models import Desk, StaffMembership
+    from motcua.org.roles import Role
+
+    desk = Desk.objects.get(code="MC-99002")
+    user = get_user_model().objects.create(username="motcua.khac", first_name="Khác")
+    StaffMembership.objects.create(user=user, agency=desk.agency, role=Role.DESK_OFFICER, desk=desk)
+    users["motcua.khac"] = user
+    return user

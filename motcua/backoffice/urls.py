@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import intake, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -12,4 +12,8 @@ urlpatterns = [
     path("can-bo/thu-tuc/nhap/", views.catalog_import, name="catalog-import"),
     path("can-bo/thu-tuc/xuat.<str:fmt>", views.catalog_export, name="catalog-export"),
     path("can-bo/thu-tuc/<str:code>/", views.procedure_detail, name="procedure"),
+    path("can-bo/tiep-nhan/", intake.intake, name="intake"),
+    path("can-bo/tiep-nhan/thu-tuc/", intake.procedure_search, name="intake-procedures"),
+    path("can-bo/tiep-nhan/xong/<str:code>/", intake.intake_done, name="intake-done"),
+    path("can-bo/tai-lieu/<int:pk>/", intake.document, name="document"),
 ]

@@ -92,18 +92,3 @@ def receive(users, who="motcua.xa", code=BIRTH, now: dt.datetime | None = None, 
 
 def act(users, d, action, who, now=None, **kw):
     return services.act(d, action, user=users[who] if who else None, now=now, **kw)
-
-
-@pytest.fixture
-def stranger(users):
-    """A desk officer of another commune (MC-99002): sees nothing of MC-99001's dossiers."""
-    from django.contrib.auth import get_user_model
-
-    from motcua.org.models import Desk, StaffMembership
-    from motcua.org.roles import Role
-
-    desk = Desk.objects.get(code="MC-99002")
-    user = get_user_model().objects.create(username="motcua.khac", first_name="Khác")
-    StaffMembership.objects.create(user=user, agency=desk.agency, role=Role.DESK_OFFICER, desk=desk)
-    users["motcua.khac"] = user
-    return user

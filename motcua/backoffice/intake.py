@@ -1,0 +1,199 @@
+"""The intake screen (tiếp nhận hồ sơ tại quầy): procedure search, applicant, component checklist
+with files, return channel; receive or register the supplement request. Thin: the dossier is made
+by ``dossiers.services``, files by ``documents.services``, the ticket is closed by
+``engagement.services.record_intake``."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from motcua.audit.services import log_access
+from motcua.catalog.services import search_versions, version_in_force
+from motcua.documents import services as documents
+from motcua.documents.models import Document
+from motcua.dossiers import services
+from motcua.dossiers.models import Channel, Dossier, ReturnChannel
+from motcua.engagement import services as queue
+from motcua.engagement.models import Ticket
+from motcua.identity.ids import IdError, validate_id_number
+from motcua.identity.verification import verify
+from motcua.org.models import StaffMembership
+from motcua.org.roles import Role
+
+DESK_ROLES = (Role.DESK_OFFICER, Role.POSTAL_STAFF)
+FIELD_OF_CODE = {  # service error code → the form field the message goes next to
+    "invalid_id_number": "id_number",
+    "invalid_party": "name",
+    "missing_return_address": "return_address",
+    "missing_reason": "supplement_reason",
+    "missing_components": "components",
+}
+
+
+def _desks(user):
+    return [
+        m.desk
+        for m in StaffMembership.objects.filter(user=user, active=True, role__in=DESK_ROLES, desk__isnull=False)
+        .select_related("desk")
+        .order_by("desk__code")
+    ]
+
+
+@login_required
+def procedure_search(request):
+    """Search-as-you-type partial (and a plain page without JS)."""
+    q = request.GET.get("q", "")[:200]
+    versions = list(search_versions(q)[:10]) if q.strip() else []
+    return render(
+        request,
+        "backoffice/intake/_procedures.html",
+        {"versions": versions, "q": q, "ticket": request.GET.get("ticket", "")},
+    )
+
+
+@login_required
+def intake(request):
+    desks = _desks(request.user)
+    if not desks and not request.user.is_superuser:
+        messages.error(request, "Chỉ cán bộ một cửa hoặc nhân viên bưu chính công ích được tiếp nhận hồ sơ.")
+        return redirect("backoffice:home")
+    source = request.POST if request.method == "POST" else request.GET
+    ticket = _ticket(source.get("ticket"), desks)
+    code = source.get("procedure", "").strip()
+    version = version_in_force(code, timezone.localdate()) if code else None
+    context = {
+        "desks": desks,
+        "ticket": ticket,
+        "version": version,
+        "components": list(version.components.all()) if version else [],
+        "return_channels": ReturnChannel.choices,
+        "channels": [(Channel.COUNTER, Channel.COUNTER.label), (Channel.POSTAL_SERVICE, Channel.POSTAL_SERVICE.label)],
+        "values": source,
+        "checked": set(source.getlist("provided")) if request.method == "POST" else set(),
+        "errors": {},
+        "form_id": source.get("form_id") or uuid.uuid4().hex,
+    }
+    if code and version is None:
+        context["errors"]["procedure"] = f"Không tìm thấy thủ tục có mã “{code}” đang có hiệu lực."
+    if request.method == "POST" and version is not None:
+        response = _submit(request, context, version, ticket)
+        if response is not None:
+            return response
+    return render(request, "backoffice/intake/intake.html", context, status=400 if context["errors"] else 200)
+
+
+def _ticket(raw, desks) -> Ticket | None:
+    if not raw or not str(raw).isdigit():
+        return None
+    return Ticket.objects.filter(pk=int(raw), desk__in=desks).select_related("group", "desk").first()
+
+
+def _submit(request, context, version, ticket):
+    p = request.POST
+    errors = context["errors"]
+    kind = "organization" if p.get("applicant_type") == "organization" else "citizen"
+    try:
+        validate_id_number(p.get("id_number", ""), kind)
+    except IdError as exc:
+        errors["id_number"] = str(exc)
+    if not p.get("name", "").strip():
+        errors["name"] = "Vui lòng nhập họ tên người nộp hồ sơ."
+    files = {}
+    for component in context["components"]:
+        checked = []
+        for upload in request.FILES.getlist(f"file_{component.code}"):
+            try:
+                checked.append(documents.check_upload(upload))
+            except documents.UploadError as exc:
+                errors[f"file_{component.code}"] = str(exc)
+        if checked:
+            files[component.code] = checked
+    if errors:
+        return None
+    provided = [
+        {"code": c.code, "copies": _copies(p.get(f"copies_{c.code}"), c.copies)}
+        for c in context["components"]
+        if c.code in context["checked"] or c.code in files
+    ]
+    desk = context["desks"][0] if context["desks"] else None
+    desk_code = p.get("desk") or (desk.code if desk else None)
+    intake_args = dict(
+        user=request.user,
+        procedure_code=version.procedure.code,
+        channel=p.get("channel") if p.get("channel") in Channel.values else Channel.COUNTER,
+        desk_code=desk_code,
+        applicant={
+            "type": kind,
+            "name": p.get("name", ""),
+            "id_number": p.get("id_number", ""),
+            "phone": p.get("phone", ""),
+            "email": p.get("email", ""),
+            "address": p.get("address", ""),
+        },
+        components=provided,
+        return_channel=p.get("return_channel") or ReturnChannel.COUNTER,
+        return_address=p.get("return_address", ""),
+        idempotency_key=p.get("form_id") or None,
+    )
+    supplement = p.get("action") == "supplement"
+    try:
+        with transaction.atomic():
+            if supplement:
+                dossier, _ = services.register_incomplete(reason=p.get("supplement_reason", ""), **intake_args)
+            else:
+                dossier, _ = services.create_dossier(fee_paid=bool(p.get("fee_paid")), **intake_args)
+            for component_code, checked in files.items():
+                for item in checked:
+                    documents.attach(dossier, component_code, item, user=request.user)
+            if ticket is not None:
+                queue.record_intake(ticket.pk, dossier, request.user)
+    except services.DossierError as exc:
+        errors[FIELD_OF_CODE.get(exc.code, "form")] = exc.message
+        if exc.code == "missing_components":
+            context["missing"] = exc.details or []
+        return None
+    except queue.QueueError as exc:
+        errors["form"] = str(exc)
+        return None
+    return redirect("backoffice:intake-done", code=dossier.code)
+
+
+def _copies(raw, default: int) -> int:
+    return int(raw) if raw and str(raw).isdigit() and 1 <= int(raw) <= 99 else default
+
+
+@login_required
+def intake_done(request, code):
+    dossier = Dossier.objects.visible_to(request.user).select_related("version", "desk").filter(code=code).first()
+    if dossier is None:
+        raise Http404("Không tìm thấy hồ sơ.")
+    log_access(user=request.user, objects=[dossier], object_type="dossier", purpose="tiếp nhận hồ sơ", request=request)
+    check = verify(dossier.applicant_id_number, dossier.applicant_name)
+    missing = list(dossier.components.filter(required=True, provided=False))
+    return render(request, "backoffice/intake/done.html", {"d": dossier, "verification": check, "missing": missing})
+
+
+@login_required
+def document(request, pk: int):
+    """A dossier's file, inline (preview), for those who may see the dossier; the read is logged."""
+    doc = Document.objects.select_related("dossier").filter(pk=pk).first()
+    if doc is None or not Dossier.objects.visible_to(request.user).filter(pk=doc.dossier_id).exists():
+        raise Http404("Không tìm thấy tài liệu.")
+    log_access(
+        user=request.user,
+        objects=[doc.dossier],
+        object_type="dossier",
+        purpose=f"xem tài liệu {doc.component_code}",
+        request=request,
+    )
+    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
+    response["Content-Disposition"] = f'inline; filename="{doc.pk}-{doc.component_code}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,97 @@
+"""The counter intake screen: receive with files, supplement request, bad input next to the field."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from motcua.audit.models import DataAccess
+from motcua.documents.models import Document
+from motcua.dossiers.models import Dossier
+from motcua.dossiers.states import State
+from tests.dossiers.conftest import CITIZEN
+
+URL = "/can-bo/tiep-nhan/"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def form(**extra):
+    data = {
+        "procedure": "1.001193",
+        "name": CITIZEN["name"],
+        "id_number": CITIZEN["id_number"],
+        "phone": CITIZEN["phone"],
+        "return_channel": "counter",
+        "fee_paid": "1",
+        "action": "receive",
+    }
+    data.update(extra)
+    return data
+
+
+def login(client, users, who="motcua.xa"):
+    client.force_login(users[who])
+    return client
+
+
+def test_search_as_you_type_finds_without_diacritics(client, users):
+    r = login(client, users).get("/can-bo/tiep-nhan/thu-tuc/", {"q": "dang ky khai sinh"})
+    assert r.status_code == 200 and "1.001193" in r.content.decode()
+
+
+def test_receive_with_a_scanned_file(client, users):
+    login(client, users)
+    page = client.get(URL, {"procedure": "1.001193"}).content.decode()
+    assert "TP01" in page and "Bắt buộc" in page
+    scan = SimpleUploadedFile("giay-chung-sinh.pdf", PDF, content_type="application/pdf")
+    r = client.post(URL, form(provided=["TP01", "TP02"], file_TP02=scan))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    d = Dossier.objects.get()
+    assert d.state == State.RECEIVED and r["Location"].endswith(f"/can-bo/tiep-nhan/xong/{d.code}/")
+    doc = Document.objects.get()
+    assert (doc.dossier, doc.component_code, doc.content_type, doc.size) == (d, "TP02", "application/pdf", len(PDF))
+    done = client.get(r["Location"]).content.decode()
+    assert d.code in done and "mẫu 01" in done
+    preview = client.get(doc.get_absolute_url())
+    assert preview.status_code == 200 and b"".join(preview.streaming_content) == PDF
+    assert DataAccess.objects.filter(purpose="xem tài liệu TP02", user=users["motcua.xa"]).exists()
+
+
+def test_missing_component_then_supplement_request(client, users):
+    login(client, users)
+    r = client.post(URL, form(provided=["TP01"]))
+    assert r.status_code == 400 and "TP02" in r.content.decode() and "yêu cầu bổ sung" in r.content.decode()
+    assert not Dossier.objects.exists()
+    r = client.post(URL, form(provided=["TP01"], action="supplement", supplement_reason="Thiếu giấy chứng sinh."))
+    assert r.status_code == 302
+    d = Dossier.objects.get()
+    assert d.state == State.SUPPLEMENT_REQUESTED
+    assert "mẫu 02" in client.get(r["Location"]).content.decode()
+
+
+def test_bad_input_is_shown_next_to_the_field_and_nothing_is_written(client, users):
+    login(client, users)
+    r = client.post(URL, form(provided=["TP01", "TP02"], id_number="12345"))
+    assert r.status_code == 400 and 'id="id_number-error"' in r.content.decode()
+    exe = SimpleUploadedFile("virus.pdf", b"MZ\x90\x00not a pdf", content_type="application/pdf")
+    r = client.post(URL, form(provided=["TP01", "TP02"], file_TP01=exe))
+    assert r.status_code == 400 and "không phải PDF" in r.content.decode()
+    assert not Dossier.objects.exists() and not Document.objects.exists()
+
+
+def test_same_form_posted_twice_makes_one_dossier(client, users):
+    login(client, users)
+    data = form(provided=["TP01", "TP02"], form_id="abc123")
+    assert client.post(URL, data).status_code == 302
+    assert client.post(URL, data).status_code == 302
+    assert Dossier.objects.count() == 1
+
+
+def test_only_desk_staff_and_only_visible_documents(client, users, stranger):
+    login(client, users, "chuyenvien.xa")
+    assert client.get(URL).status_code == 302  # a specialist has no desk: sent home with a message
+    login(client, users)
+    scan = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20)
+    client.post(URL, form(provided=["TP01", "TP02"], file_TP01=scan))
+    doc = Document.objects.get()
+    login(client, users, "motcua.khac")
+    assert client.get(doc.get_absolute_url()).status_code == 404
+    client.logout()
+    assert client.get(URL).status_code == 302
