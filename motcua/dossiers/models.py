@@ -279,7 +279,12 @@ class Step(models.Model):
         ordering = ["dossier", "order", "id"]
         verbose_name = "bước xử lý hồ sơ"
         verbose_name_plural = "bước xử lý hồ sơ"
-        indexes = [models.Index(fields=["agency", "status"])]
+        indexes = [
+            models.Index(fields=["agency", "status"]),
+            # The work inbox: a unit's / an officer's active steps in due order (keyset on due_at, id).
+            models.Index(fields=["agency", "status", "due_at", "id"], name="step_inbox_agency"),
+            models.Index(fields=["assignee", "status", "due_at", "id"], name="step_inbox_assignee"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order}. {self.name}"
@@ -334,3 +339,48 @@ class SlipTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"Mẫu {self.code} – {self.name}"
+
+
+class DossierNote(models.Model):
+    """A note between officers about a dossier (not shown to the applicant). Append-only: a note
+    is part of the dossier's record, so it is never edited or deleted."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, verbose_name="cơ quan")
+    text = models.TextField("nội dung")
+    created_at = models.DateTimeField("thời điểm", default=timezone.now)
+
+    class Meta:
+        ordering = ["dossier", "id"]
+        verbose_name = "ghi chú nội bộ"
+        verbose_name_plural = "ghi chú nội bộ"
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.created_at:%d/%m/%Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ghi chú nội bộ không được sửa.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ghi chú nội bộ không được xóa.")
+
+
+class SavedFilter(models.Model):
+    """A named filter of an officer's work inbox (the query string of the inbox page)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField("tên bộ lọc", max_length=80)
+    querystring = models.CharField("điều kiện lọc", max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user", "name"]
+        verbose_name = "bộ lọc đã lưu"
+        verbose_name_plural = "bộ lọc đã lưu"
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_user_name")]
+
+    def __str__(self) -> str:
+        return self.name

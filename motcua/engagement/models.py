@@ -155,6 +155,10 @@ class Ticket(models.Model):
     def is_priority(self) -> bool:
         return self.priority != Priority.NONE
 
+    @property
+    def wait_minutes(self) -> int | None:
+        return None if self.wait_seconds is None else round(self.wait_seconds / 60)
+
 
 class TicketEvent(models.Model):
     """Append-only history of a ticket: one row per state change (never updated or deleted)."""

@@ -9,6 +9,7 @@ show as is. Who may act at which desk is ``serving_desks`` / ``stats_desks`` (us
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -80,9 +81,7 @@ def _locked(ticket: Ticket | int) -> Ticket:
     serializes writers), so two counters acting on the same ticket see each other's change."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     try:
-        return (
-            Ticket.objects.select_for_update(of=("self",)).select_related("group", "desk", "counter").get(pk=pk)
-        )
+        return Ticket.objects.select_for_update(of=("self",)).select_related("group", "desk", "counter").get(pk=pk)
     except Ticket.DoesNotExist:
         raise QueueError("Không tìm thấy số thứ tự.") from None
 
@@ -91,8 +90,7 @@ def _check(ticket: Ticket, action: str) -> None:
     transition = TRANSITIONS[action]
     if ticket.status not in transition.sources:
         raise QueueError(
-            f"Không thể {transition.label} số {ticket.code}: số này đang ở trạng thái "
-            f"“{Status(ticket.status).label}”."
+            f"Không thể {transition.label} số {ticket.code}: số này đang ở trạng thái “{Status(ticket.status).label}”."
         )
 
 
@@ -230,6 +228,8 @@ def call_next(counter: Counter, officer, now: dt.datetime | None = None) -> Tick
     if not counter.active:
         raise QueueError("Quầy này đang tạm ngừng hoạt động.")
     with transaction.atomic():
+        # One call at a time per counter (a double click must not call two numbers): lock its row.
+        Counter.objects.select_for_update().filter(pk=counter.pk).first()
         busy = current_ticket(counter, day)
         if busy is not None:
             raise QueueError(
@@ -531,15 +531,20 @@ def _p90(qs: QuerySet[Ticket], key: str | None, column: str) -> dict:
     return dict(rows)
 
 
-def queue_stats(desk: Desk | None = None, day: dt.date | None = None, by: str = "desk") -> list[QueueStats]:
-    """Counts, average / p90 / max wait, service and intake times for ``day`` (today by default),
-    grouped ``by`` desk, counter or officer, or ``"total"`` (one row). SQL aggregates only."""
+def queue_stats(
+    desk: Desk | Iterable[Desk] | None = None, day: dt.date | None = None, by: str = "desk"
+) -> list[QueueStats]:
+    """Counts, average / p90 / max wait, service and intake times for ``day`` (today by default) at
+    ``desk`` (one desk, several, or all), grouped ``by`` desk, counter or officer, or ``"total"``
+    (one row). SQL aggregates only."""
     day = day or timezone.localdate()
     if by not in (*_KEYS, "total"):
         raise ValueError(by)
     qs = Ticket.objects.filter(day=day)
-    if desk is not None:
+    if isinstance(desk, Desk):
         qs = qs.filter(desk=desk)
+    elif desk is not None:
+        qs = qs.filter(desk__in=desk)
     aggregates = {
         "visits": Count("id", filter=Q(transferred_from__isnull=True)),
         "called": Count("id", filter=Q(called_at__isnull=False)),

@@ -36,6 +36,9 @@ class Command(BaseCommand):
             from motcua.dossiers.demo import load_demo_dossiers
 
             demo = load_demo_dossiers(count=dossiers)
+        from motcua.engagement.demo import load_demo_queue
+
+        load_demo_queue()
         if quiet:
             return
         self.stdout.write(
