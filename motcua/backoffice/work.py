@@ -174,7 +174,7 @@ def countdown(step: Step | None, d: Dossier, now: dt.datetime, cal) -> Countdown
         if (d.remaining_units or 0) < 0:
             return Countdown("late", "Quá hạn", f"quá hạn {_duration(d.remaining_units)} (đang tạm dừng)")
         return Countdown("paused", "Tạm dừng", "chờ người nộp, không tính thời gian")
-    deadlines = [x for x in (step.due_at if step else None,) if x]
+    deadlines = [step.due_at] if step is not None and step.due_at else []
     if d.due_at and d.finished_at is None:
         deadlines.append(d.due_at)
     if not deadlines:
@@ -324,13 +324,14 @@ def inbox_rows(user, memberships, tab: str, filters: InboxFilters, after, now: d
 
     "Việc của tôi": steps assigned to me, plus unassigned steps of my role at my agency.
     "Việc của đơn vị": every active step at my agencies. Each part is one index range scan in due
-    order (``step_inbox_assignee`` / ``step_inbox_agency``); "mine" merges two in Python."""
+    order (``step_inbox_assignee``, ``step_inbox_unassigned``, ``step_inbox_agency``) stopped by the
+    LIMIT; "mine" merges its two parts in Python (two queries, whatever the number of rows)."""
     work = [m for m in memberships if m.role in WORK_ROLES]
     base = Step.objects.filter(status=StepStatus.ACTIVE, due_at__isnull=False, dossier__state__in=OPEN_STATES)
     base = filters.apply(base, now)
-    if after is not None:
+    if after is not None:  # (due_at, id) > cursor, written so that due_at >= … is an index bound
         due, pk = after
-        base = base.filter(Q(due_at__gt=due) | Q(due_at=due, id__gt=pk))
+        base = base.filter(due_at__gte=due).filter(Q(due_at__gt=due) | Q(id__gt=pk))
     base = base.select_related("dossier__version__procedure").only(*INBOX_FIELDS).order_by("due_at", "id")
     if tab == "unit":
         agencies = sorted({m.agency_id for m in work})
@@ -351,11 +352,7 @@ def bulk_candidates(rows: list[Step], memberships) -> list:
     before anything is ticked; with JS it narrows to what ``allowed_for_all`` says for the ticks)."""
     roles = {m.role for m in memberships}
     states = {s.dossier.state for s in rows}
-    return [
-        TRANSITIONS[a]
-        for a in BULK_ACTIONS
-        if TRANSITIONS[a].sources & states and TRANSITIONS[a].actors & roles
-    ]
+    return [TRANSITIONS[a] for a in BULK_ACTIONS if TRANSITIONS[a].sources & states and TRANSITIONS[a].actors & roles]
 
 
 @login_required
@@ -401,7 +398,7 @@ def inbox(request):
         "has_work_role": any(m.role in WORK_ROLES for m in memberships) or user.is_superuser,
     }
     if _is_htmx(request, "inbox-results"):
-        return render(request, "backoffice/work/_inbox_results.html", context)
+        return render(request, "backoffice/work/_inbox_results.html", {**context, "oob": True})
     return render(request, "backoffice/work/inbox.html", context)
 
 

@@ -281,9 +281,15 @@ class Step(models.Model):
         verbose_name_plural = "bước xử lý hồ sơ"
         indexes = [
             models.Index(fields=["agency", "status"]),
-            # The work inbox: a unit's / an officer's active steps in due order (keyset on due_at, id).
+            # The work inbox, in due order (keyset on due_at, id): a unit's active steps, the steps
+            # assigned to an officer, and the unassigned steps of a role at an agency.
             models.Index(fields=["agency", "status", "due_at", "id"], name="step_inbox_agency"),
             models.Index(fields=["assignee", "status", "due_at", "id"], name="step_inbox_assignee"),
+            models.Index(
+                fields=["agency", "role", "status", "due_at", "id"],
+                condition=Q(assignee__isnull=True),
+                name="step_inbox_unassigned",
+            ),
         ]
 
     def __str__(self) -> str:

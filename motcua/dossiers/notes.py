@@ -62,9 +62,7 @@ def save_filter(user, name: str, querystring: str) -> SavedFilter:
         raise InvalidInput("Bộ lọc quá dài, không lưu được.", "querystring_too_long")
     try:
         with transaction.atomic():
-            saved, _ = SavedFilter.objects.update_or_create(
-                user=user, name=name, defaults={"querystring": querystring}
-            )
+            saved, _ = SavedFilter.objects.update_or_create(user=user, name=name, defaults={"querystring": querystring})
     except IntegrityError:  # saved concurrently under the same name: keep the latest
         saved = SavedFilter.objects.get(user=user, name=name)
         saved.querystring = querystring

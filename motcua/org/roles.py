@@ -44,8 +44,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         _perms("catalog", _CATALOG_MODELS, ("view", "add", "change", "delete"))
         + _perms("org", _ORG_MODELS, ("view", "add", "change"))
         + _perms("workcalendar", _CALENDAR_MODELS, ("view", "add", "change", "delete"))
+        + _perms("engagement", ["servicegroup"], ("view", "add", "change"))
+        + _perms("engagement", ["ticket"], ("view",))
     ),
-    Role.INSPECTOR: _VIEW_ALL,
+    Role.INSPECTOR: _VIEW_ALL + _perms("engagement", ["servicegroup", "ticket"], ("view",)),
 }
 
 # Roles whose holders may enter the Django admin (catalog maintenance, oversight).

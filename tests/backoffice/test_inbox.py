@@ -344,3 +344,17 @@ def test_bulk_refuses_actions_that_need_per_dossier_input(users, login, action):
     )
     assert "không thực hiện hàng loạt được" in r.content.decode()
     assert Dossier.objects.get(pk=d.pk).state == State.IN_PROCESSING
+
+
+def test_htmx_filtering_swaps_the_rows_and_keeps_tabs_and_save_form_in_step(users, login):
+    late = at_specialist(users, now=days_ago(21))
+    at_specialist(users)
+    r = login("chuyenvien.xa").get(
+        INBOX, {"late": "1", "tab": "mine"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="inbox-results"
+    )
+    html = r.content.decode()
+    assert r.status_code == 200 and "<html" not in html
+    assert codes_in(html) == [late.code]
+    assert '<nav id="inbox-tabs" class="mc-tabs" aria-label="Phạm vi công việc" hx-swap-oob="true">' in html
+    assert 'href="?late=1&amp;tab=unit"' in html
+    assert 'id="save-querystring" name="querystring" value="late=1&amp;tab=mine" hx-swap-oob="true"' in html

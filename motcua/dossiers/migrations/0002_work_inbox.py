@@ -50,6 +50,10 @@ class Migration(migrations.Migration):
             model_name='step',
             index=models.Index(fields=['assignee', 'status', 'due_at', 'id'], name='step_inbox_assignee'),
         ),
+        migrations.AddIndex(
+            model_name='step',
+            index=models.Index(condition=models.Q(('assignee__isnull', True)), fields=['agency', 'role', 'status', 'due_at', 'id'], name='step_inbox_unassigned'),
+        ),
         migrations.AddField(
             model_name='dossiernote',
             name='agency',
