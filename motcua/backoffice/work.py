@@ -327,7 +327,11 @@ def inbox_rows(user, memberships, tab: str, filters: InboxFilters, after, now: d
     order (``step_inbox_assignee``, ``step_inbox_unassigned``, ``step_inbox_agency``) stopped by the
     LIMIT; "mine" merges its two parts in Python (two queries, whatever the number of rows)."""
     work = [m for m in memberships if m.role in WORK_ROLES]
-    base = Step.objects.filter(status=StepStatus.ACTIVE, due_at__isnull=False, dossier__state__in=OPEN_STATES)
+    # No filter on the dossier's state: a step is active only while its dossier is open (``act``
+    # finishes the active steps of a dossier reaching a final state), and a condition on the joined
+    # table would make PostgreSQL underestimate the rows and sort them all instead of reading the
+    # index in due order up to the LIMIT.
+    base = Step.objects.filter(status=StepStatus.ACTIVE, due_at__isnull=False)
     base = filters.apply(base, now)
     if after is not None:  # (due_at, id) > cursor, written so that due_at >= … is an index bound
         due, pk = after

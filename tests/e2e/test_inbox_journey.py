@@ -81,10 +81,12 @@ def test_specialist_forwards_leader_approves_desk_returns(live_server, page):
     log_in(page, base, "lanhdao.xa")
     page.goto(f"{base}/can-bo/hop-viec/")
     # The select narrows (HTMX) to what the lifecycle allows for every ticked dossier.
-    for d in (late, waiting):
-        with page.expect_response("**/hop-viec/thao-tac/lua-chon/**"):
-            page.check(f"tr[data-code='{d.code}'] input.mc-pick")
-    page.wait_for_selector("#bulk-action option:has-text('— Chọn thao tác —')", state="attached")
+    assert sorted(page.locator("#inbox-table tbody tr").evaluate_all("rs => rs.map(r => r.dataset.code)")) == sorted(
+        [late.code, waiting.code]
+    )
+    with page.expect_response("**/hop-viec/thao-tac/lua-chon/**"):
+        page.check("#pick-all")  # "select all" (JS only)
+    assert page.locator("#inbox-table .mc-pick:checked").count() == 2
     assert "Ban hành kết quả giải quyết" in page.inner_text("#bulk-action")
     page.select_option("#bulk-action", "issue_result")
     shot(page, "04-leader-bulk")
