@@ -531,6 +531,9 @@ def _errors(*codes: int) -> dict:
     return {c: OpenApiResponse(ErrorSerializer, description=texts[c]) for c in codes}
 
 
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, description="Khóa chống tạo trùng (tối đa 80 ký tự)."
+)
 ETAG_HEADER = OpenApiParameter(
     "ETag", str, OpenApiParameter.HEADER, response=True, description='Phiên bản hồ sơ, dạng "<id>-<phiên bản>".'
 )
@@ -764,12 +767,7 @@ class DossierListCreateView(APIView):
         ),
         request=DossierCreateSerializer,
         parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="Khóa chống tạo trùng (tối đa 80 ký tự).",
-            ),
+            IDEMPOTENCY_HEADER,
             ETAG_HEADER,
         ],
         responses={
@@ -817,12 +815,7 @@ class BundleCreateView(APIView):
         ),
         request=BundleCreateSerializer,
         parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="Khóa chống tạo trùng (tối đa 80 ký tự).",
-            )
+            IDEMPOTENCY_HEADER,
         ],
         responses={
             201: OpenApiResponse(BundleOutSerializer, description="Đã tiếp nhận hồ sơ liên thông."),
