@@ -45,7 +45,8 @@ def allowed_actions(dossier: Dossier, user) -> list[Transition]:
 
     Only staff actions are offered (applicant- or system-only ones such as ``start_linked`` never
     appear in the back office). ``_authorize`` depends on the transition only through its actors,
-    so its answer is memoized per (actors, step): a handful of membership reads per page."""
+    and whether it is bound to the step's role (``STEP_ROLE_BOUND``), so its answer is memoized per
+    (actors, bound, step): a handful of membership reads per page."""
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     memo: dict[tuple, bool] = {}
@@ -54,7 +55,8 @@ def allowed_actions(dossier: Dossier, user) -> list[Transition]:
         if dossier.state not in transition.sources or not (transition.actors & STAFF_ROLES):
             continue
         for step in subject_steps(dossier, transition.action):
-            key = (transition.actors, step.pk if step is not None else None)
+            bound = transition.action in services.STEP_ROLE_BOUND
+            key = (transition.actors, bound, step.pk if step is not None else None)
             if key not in memo:
                 try:
                     services._authorize(user, None, dossier, transition, step)

@@ -160,6 +160,10 @@ def _user_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+# Actions done *as* the current step: only its own role (or a leader) may do them.
+STEP_ROLE_BOUND = frozenset({"forward", "issue_result"})
+
+
 def _authorize(user, by: str | None, dossier: Dossier, transition: Transition, step: Step | None) -> Acting:
     """Decide whether ``user`` (or the applicant/system, ``by``) may do ``transition`` now."""
     if user is None:
@@ -168,6 +172,7 @@ def _authorize(user, by: str | None, dossier: Dossier, transition: Transition, s
             return Acting(None, by, None, name)
         raise NotAllowed(f"Thao tác “{transition.label}” phải do cán bộ có thẩm quyền thực hiện.", "not_allowed")
     roles = set(transition.actors) & {r.value for r in Role}
+    wrong_role = None  # the step's own role refused a member of the right agency
     for m in _memberships(user):
         if m.role not in roles:
             continue
@@ -182,11 +187,17 @@ def _authorize(user, by: str | None, dossier: Dossier, transition: Transition, s
             where = {dossier.agency_id}
             if step is not None:
                 where.add(step.agency_id)
-            if m.agency_id in where:
-                return Acting(user, m.role, m.agency, _user_name(user))
+            if m.agency_id not in where:
+                continue
+            if transition.action in STEP_ROLE_BOUND and step is not None and m.role not in (step.role, Role.LEADER):
+                wrong_role = f"Bước “{step.name}” do {Role(step.role).label.lower()} thực hiện."
+                continue
+            return Acting(user, m.role, m.agency, _user_name(user))
     if user.is_superuser:
         role = sorted(roles)[0] if roles else Actor.SYSTEM
         return Acting(user, role, None, _user_name(user))
+    if wrong_role:
+        raise NotAllowed(wrong_role, "not_allowed")
     raise NotAllowed(
         f"Bạn không có quyền thực hiện thao tác “{transition.label}” đối với hồ sơ {dossier.code}.", "not_allowed"
     )
@@ -1038,11 +1049,9 @@ def _do_forward(ctx: Ctx) -> None:
 
 
 def _check_step_role(ctx: Ctx) -> None:
-    step = ctx.step
-    if step is None:
+    """The step's role itself is checked by ``_authorize`` (STEP_ROLE_BOUND), so offered actions are exact."""
+    if ctx.step is None:
         raise InvalidTransition("Hồ sơ không có bước đang xử lý.", "no_active_step")
-    if ctx.acting.role not in (step.role, Role.LEADER) and ctx.acting.user and not ctx.acting.user.is_superuser:
-        raise NotAllowed(f"Bước “{step.name}” do {Role(step.role).label.lower()} thực hiện.", "not_allowed")
 
 
 def _do_send_back(ctx: Ctx) -> None:

@@ -93,6 +93,17 @@ def test_allowed_actions_per_role_and_state(users, login):
     assert offered(login("chuyenvien.xa").get(page(done.code)).content.decode()) == ["deliver"]
 
 
+def test_step_bound_actions_are_offered_only_to_the_steps_role(users, login):
+    """At the leader's step the specialist of the same agency is not offered "forward", and ``act``
+    refuses it with the step's role in the message (one rule: ``services._authorize``)."""
+    d = at_leader(users)
+    assert "forward" not in offered(login("chuyenvien.xa").get(page(d.code)).content.decode())
+    assert "forward" not in {t.action for t in actions.allowed_actions(d, users["chuyenvien.xa"])}
+    with pytest.raises(services.NotAllowed, match="do lãnh đạo phê duyệt thực hiện"):
+        services.act(d, "forward", user=users["chuyenvien.xa"])
+    assert "issue_result" in offered(login("lanhdao.xa").get(page(d.code)).content.decode())
+
+
 def test_allowed_actions_is_the_authorization_rule_of_act(users):
     """Whatever is offered passes ``act``'s role check; whatever is not offered is refused by it."""
     d = at_specialist(users)
