@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from motcua.audit.services import log_access
 from motcua.catalog.services import search_versions, version_in_force
+from motcua.documents import scanfolder
 from motcua.documents import services as documents
 from motcua.documents.models import Document
 from motcua.dossiers import services
@@ -80,6 +81,10 @@ def intake(request):
         "errors": {},
         "form_id": source.get("form_id") or uuid.uuid4().hex,
     }
+    desk = _chosen_desk(desks, source.get("desk"))
+    context["desk"] = desk
+    context["scans"] = scanfolder.list_scans(desk) if desk is not None and version is not None else []
+    context["picked"] = dict(zip(source.getlist("scan_file"), source.getlist("scan_component"), strict=False))
     if code and version is None:
         context["errors"]["procedure"] = f"Không tìm thấy thủ tục có mã “{code}” đang có hiệu lực."
     if request.method == "POST" and version is not None:
@@ -87,6 +92,10 @@ def intake(request):
         if response is not None:
             return response
     return render(request, "backoffice/intake/intake.html", context, status=400 if context["errors"] else 200)
+
+
+def _chosen_desk(desks, code):
+    return next((d for d in desks if d.code == code), desks[0] if desks else None)
 
 
 def _ticket(raw, desks) -> Ticket | None:
@@ -115,15 +124,46 @@ def _submit(request, context, version, ticket):
                 errors[f"file_{component.code}"] = str(exc)
         if checked:
             files[component.code] = checked
-    if errors:
-        return None
+    scans = _picked_scans(context, files, errors)
+    try:
+        if errors:
+            return None
+        return _receive(request, context, version, ticket, files, scans)
+    finally:
+        for item in scans:
+            item.upload.close()
+
+
+def _picked_scans(context, files, errors) -> list:
+    """The scanner's files the officer assigned to a component, checked by content like uploads."""
+    codes = {c.code for c in context["components"]}
+    desk, picked = context["desk"], []
+    for name, code in context["picked"].items():
+        if not code:
+            continue
+        if code not in codes or desk is None:
+            errors["scans"] = "Thành phần hồ sơ được chọn cho tệp quét không hợp lệ."
+            continue
+        try:
+            item = scanfolder.check_scan(desk, name)
+        except documents.UploadError as exc:
+            errors["scans"] = str(exc)
+            continue
+        picked.append(item)
+        files.setdefault(code, []).append(item)
+    return picked
+
+
+def _receive(request, context, version, ticket, files, scans):
+    p = request.POST
+    errors = context["errors"]
+    kind = "organization" if p.get("applicant_type") == "organization" else "citizen"
     provided = [
         {"code": c.code, "copies": _copies(p.get(f"copies_{c.code}"), c.copies)}
         for c in context["components"]
         if c.code in context["checked"] or c.code in files
     ]
-    desk = context["desks"][0] if context["desks"] else None
-    desk_code = p.get("desk") or (desk.code if desk else None)
+    desk_code = context["desk"].code if context["desk"] else p.get("desk")
     intake_args = dict(
         user=request.user,
         procedure_code=version.procedure.code,
@@ -154,6 +194,8 @@ def _submit(request, context, version, ticket):
                     documents.attach(dossier, component_code, item, user=request.user)
             if ticket is not None:
                 queue.record_intake(ticket.pk, dossier, request.user)
+            if scans:
+                scanfolder.consume_on_commit(context["desk"], [item.name for item in scans])
     except services.DossierError as exc:
         errors[FIELD_OF_CODE.get(exc.code, "form")] = exc.message
         if exc.code == "missing_components":
@@ -195,5 +237,21 @@ def document(request, pk: int):
     )
     response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
     response["Content-Disposition"] = f'inline; filename="{doc.pk}-{doc.component_code}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def scan_preview(request, desk: str, name: str):
+    """A file waiting in the desk scanner's folder, inline, for the desk's own officers."""
+    chosen = next((d for d in _desks(request.user) if d.code == desk), None)
+    if chosen is None:
+        raise Http404("Không tìm thấy tệp quét.")
+    try:
+        checked = scanfolder.check_scan(chosen, name)
+    except documents.UploadError as exc:
+        raise Http404(str(exc)) from None
+    response = FileResponse(checked.upload.file, content_type=checked.content_type)
+    response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response

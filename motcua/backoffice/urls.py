@@ -14,6 +14,7 @@ urlpatterns = [
     path("can-bo/thu-tuc/<str:code>/", views.procedure_detail, name="procedure"),
     path("can-bo/tiep-nhan/", intake.intake, name="intake"),
     path("can-bo/tiep-nhan/thu-tuc/", intake.procedure_search, name="intake-procedures"),
+    path("can-bo/tiep-nhan/may-quet/<str:desk>/<str:name>", intake.scan_preview, name="intake-scan"),
     path("can-bo/tiep-nhan/xong/<str:code>/", intake.intake_done, name="intake-done"),
     path("can-bo/tai-lieu/<int:pk>/", intake.document, name="document"),
 ]

@@ -95,3 +95,47 @@ def test_only_desk_staff_and_only_visible_documents(client, users, stranger):
     assert client.get(doc.get_absolute_url()).status_code == 404
     client.logout()
     assert client.get(URL).status_code == 302
+
+
+def test_files_from_the_desk_scanner_folder(
+    client, users, settings, tmp_path, stranger, django_capture_on_commit_callbacks
+):
+    """The scanner's folder of the desk is listed; picked files are checked by content, attached to
+    the chosen component and moved to done/ after the commit; a refused intake leaves them there."""
+    settings.SCAN_INBOX_DIR = tmp_path / "scans"
+    folder = tmp_path / "scans" / "MC-99001"
+    folder.mkdir(parents=True)
+    (folder / "scan-0001.pdf").write_bytes(PDF)
+    (folder / "scan-0002.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 200)
+    (folder / "ghi-chu.txt").write_bytes(b"not a scan")
+    (folder / ".tmp-partial").write_bytes(PDF)
+    login(client, users)
+    page = client.get(URL, {"procedure": "1.001193"}).content.decode()
+    assert "scan-0001.pdf" in page and "scan-0002.jpg" in page and ".tmp-partial" not in page
+    preview = client.get("/can-bo/tiep-nhan/may-quet/MC-99001/scan-0001.pdf")
+    assert preview.status_code == 200 and b"".join(preview.streaming_content) == PDF
+    assert client.get("/can-bo/tiep-nhan/may-quet/MC-99001/..%2Fsecret").status_code == 404
+    other = client.__class__()
+    other.force_login(stranger)
+    assert other.get("/can-bo/tiep-nhan/may-quet/MC-99001/scan-0001.pdf").status_code == 404
+
+    # A text file is refused by content, next to the scans, and nothing is written or moved.
+    bad = form(provided=["TP01"], scan_file=["ghi-chu.txt", "scan-0001.pdf"], scan_component=["TP02", "TP02"])
+    r = client.post(URL, bad)
+    assert r.status_code == 400 and "không phải PDF hoặc ảnh" in r.content.decode()
+    assert not Dossier.objects.exists() and (folder / "scan-0001.pdf").exists()
+
+    ok = form(
+        provided=["TP01"],
+        scan_file=["scan-0001.pdf", "scan-0002.jpg", "ghi-chu.txt"],
+        scan_component=["TP02", "TP01", ""],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(URL, ok)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    d = Dossier.objects.get()
+    assert d.state == State.RECEIVED  # TP02 counted as handed in through its scan
+    docs = {(doc.component_code, doc.content_type) for doc in Document.objects.filter(dossier=d)}
+    assert docs == {("TP02", "application/pdf"), ("TP01", "image/jpeg")}
+    assert sorted(p.name for p in (folder / "done").iterdir()) == ["scan-0001.pdf", "scan-0002.jpg"]
+    assert (folder / "ghi-chu.txt").exists()
