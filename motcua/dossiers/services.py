@@ -186,7 +186,8 @@ def _authorize(user, by: str | None, dossier: Dossier, transition: Transition, s
         if m.role in HANDLERS:
             where = {dossier.agency_id}
             if step is not None:
-                where.add(step.agency_id)
+                # A consultation (parallel step) is answered by the consulted agency alone.
+                where = {step.agency_id} if step.parallel else where | {step.agency_id}
             if m.agency_id not in where:
                 continue
             if transition.action in STEP_ROLE_BOUND and step is not None and m.role not in (step.role, Role.LEADER):

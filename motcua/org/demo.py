@@ -245,6 +245,7 @@ def load_org(two_level: bool = False) -> list[DemoLogin]:
     first_commune = "99011" if two_level else "99001"
     commune_agency = Agency.objects.get(unit__code=first_commune, kind=AgencyKind.COMMUNE_PC)
     commune_desk = Desk.objects.get(agency=commune_agency)
+    commune_police = Agency.objects.get(unit__code=first_commune, kind=AgencyKind.POLICE)
     district_key = DISTRICTS[0][0]
     logins = [
         ("vanphong", "Nguyễn Thị Lan", Role.CATALOG_ADMIN, ubnd, None, "Chuyên viên Văn phòng UBND tỉnh"),
@@ -257,6 +258,7 @@ def load_org(two_level: bool = False) -> list[DemoLogin]:
         ("chuyenvien.xa", "Bùi Thị Mai", Role.SPECIALIST, commune_agency, None, "Công chức tư pháp – hộ tịch"),
         ("lanhdao.xa", "Đỗ Văn Bình", Role.LEADER, commune_agency, None, "Chủ tịch UBND"),
         ("motcua.xa", "Ngô Thị Thu", Role.DESK_OFFICER, commune_agency, commune_desk, "Công chức một cửa"),
+        ("congan.xa", "Trịnh Quang Huy", Role.SPECIALIST, commune_police, None, "Cán bộ Công an xã"),
     ]
     if not two_level:
         logins.append(

@@ -104,6 +104,28 @@ def test_step_bound_actions_are_offered_only_to_the_steps_role(users, login):
     assert "issue_result" in offered(login("lanhdao.xa").get(page(d.code)).content.decode())
 
 
+def test_a_consultation_is_answered_by_the_consulted_agency_only(users, login):
+    """The marriage process consults the commune police: its specialist answers; the commune's own
+    specialist (of the dossier's agency) is neither offered the answer nor allowed it."""
+    from motcua.org.models import Agency, StaffMembership
+    from motcua.org.roles import Role
+
+    from .conftest import MARRIAGE
+
+    d = receive(users, code=MARRIAGE, components=["TP01"])
+    d = act(users, d, "transfer", "motcua.xa")
+    d = act(users, d, "consult", "chuyenvien.xa")
+    police = d.steps.get(parallel=True).agency
+    assert police.kind == "police"
+    assert StaffMembership.objects.filter(user=users["congan.xa"], agency=police, role=Role.SPECIALIST).exists()
+    assert "answer_consultation" not in offered(login("chuyenvien.xa").get(page(d.code)).content.decode())
+    with pytest.raises(services.NotAllowed):
+        services.act(d, "answer_consultation", user=users["chuyenvien.xa"], data={"opinion": "Tự trả lời"})
+    assert "answer_consultation" in offered(login("congan.xa").get(page(d.code)).content.decode())
+    d = services.act(d, "answer_consultation", user=users["congan.xa"], data={"opinion": "Thống nhất"})
+    assert d.events.last().agency == police and Agency.objects.filter(pk=police.pk).exists()
+
+
 def test_allowed_actions_is_the_authorization_rule_of_act(users):
     """Whatever is offered passes ``act``'s role check; whatever is not offered is refused by it."""
     d = at_specialist(users)

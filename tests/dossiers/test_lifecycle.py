@@ -367,8 +367,8 @@ class TestApology:
 class TestSteps:
     def test_handover_needs_acknowledgement_and_consultation_runs_in_parallel(self, users):
         police = Agency.objects.get(kind="police", unit=Agency.objects.get(code=COMMUNE_PC).unit)
-        officer = get_user_model().objects.create(username="congan.xa")
-        StaffMembership.objects.create(user=officer, agency=police, role=Role.SPECIALIST)
+        officer = users["congan.xa"]  # the demo commune police officer
+        assert StaffMembership.objects.filter(user=officer, agency=police, role=Role.SPECIALIST).exists()
         d = receive(users, vn(2026, 3, 2, 8))
         d = act(users, d, "transfer", "motcua.xa", vn(2026, 3, 2, 9))
         step = d.steps.get(order=2)
