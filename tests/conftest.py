@@ -162,3 +162,9 @@ def stranger(users):
     StaffMembership.objects.create(user=user, agency=desk.agency, role=Role.DESK_OFFICER, desk=desk)
     users["motcua.khac"] = user
     return user
+
+
+@pytest.fixture(autouse=True)
+def _tasks_not_run(settings):
+    """Background tasks are recorded, not run (tests of a task call its function directly)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

@@ -189,9 +189,8 @@ def _receive(request, context, version, ticket, files, scans):
                 dossier, _ = services.register_incomplete(reason=p.get("supplement_reason", ""), **intake_args)
             else:
                 dossier, _ = services.create_dossier(fee_paid=bool(p.get("fee_paid")), **intake_args)
-            for component_code, checked in files.items():
-                for item in checked:
-                    documents.attach(dossier, component_code, item, user=request.user)
+            for component_code, checked in files.items():  # several files of one paper → one document
+                documents.attach(dossier, component_code, checked, user=request.user)
             if ticket is not None:
                 queue.record_intake(ticket.pk, dossier, request.user)
             if scans:
@@ -225,18 +224,22 @@ def intake_done(request, code):
 @login_required
 def document(request, pk: int):
     """A dossier's file, inline (preview), for those who may see the dossier; the read is logged."""
-    doc = Document.objects.select_related("dossier").filter(pk=pk).first()
-    if doc is None or not Dossier.objects.visible_to(request.user).filter(pk=doc.dossier_id).exists():
+    doc = Document.objects.visible_to(request.user).select_related("dossier", "current__blob", "current__pdf")
+    doc = doc.filter(pk=pk).first()
+    if doc is None or doc.current is None:
         raise Http404("Không tìm thấy tài liệu.")
     log_access(
         user=request.user,
-        objects=[doc.dossier],
-        object_type="dossier",
-        purpose=f"xem tài liệu {doc.component_code}",
+        objects=[doc.dossier] if doc.dossier_id else [doc],
+        object_type="dossier" if doc.dossier_id else "document",
+        ref=lambda o: o.code if doc.dossier_id else f"TL{o.pk}",
+        purpose=f"xem tài liệu {doc.component_code or doc.result_code}",
         request=request,
     )
-    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
-    response["Content-Disposition"] = f'inline; filename="{doc.pk}-{doc.component_code}"'
+    # ?ban=pdf: the searchable PDF/A made by OCR (else the file as handed in).
+    blob = doc.current.pdf if request.GET.get("ban") == "pdf" and doc.current.pdf_id else doc.current.blob
+    response = FileResponse(blob.file.open("rb"), content_type=blob.content_type)
+    response["Content-Disposition"] = f'inline; filename="{doc.pk}-{doc.component_code or doc.result_code}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

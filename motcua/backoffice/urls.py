@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import intake, views
+from . import documents, intake, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -16,5 +16,10 @@ urlpatterns = [
     path("can-bo/tiep-nhan/thu-tuc/", intake.procedure_search, name="intake-procedures"),
     path("can-bo/tiep-nhan/may-quet/<str:desk>/<str:name>", intake.scan_preview, name="intake-scan"),
     path("can-bo/tiep-nhan/xong/<str:code>/", intake.intake_done, name="intake-done"),
+    path("can-bo/tai-lieu/", documents.search_page, name="document-search"),
     path("can-bo/tai-lieu/<int:pk>/", intake.document, name="document"),
+    path("can-bo/tai-lieu/<int:pk>/trang-thai/", documents.status, name="document-status"),
+    path("can-bo/tai-lieu/<int:pk>/thong-tin/", documents.detail, name="document-detail"),
+    path("can-bo/tai-lieu/<int:pk>/so-hoa-lai/", documents.retry, name="document-retry"),
+    path("can-bo/tai-lieu/<int:pk>/phien-ban/", documents.new_version, name="document-version"),
 ]

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_POST
 from motcua.audit.services import log_access
 from motcua.catalog.models import Field
 from motcua.common.text import fold
+from motcua.documents.models import Document
 from motcua.dossiers import actions, notes, services, slips
 from motcua.dossiers.models import (
     Channel,
@@ -543,6 +544,12 @@ def load_dossier(user, code: str) -> Dossier:
             Prefetch("components", queryset=DossierComponent.objects.order_by("id")),
             Prefetch("events", queryset=Event.objects.select_related("agency", "actor", "step").order_by("id")),
             Prefetch("notes", queryset=DossierNote.objects.select_related("author", "agency").order_by("id")),
+            Prefetch(
+                "documents",
+                queryset=Document.objects.select_related("current__blob", "current__pdf").order_by(
+                    "kind", "component_code", "id"
+                ),
+            ),
         )
     )
     d = qs.filter(code=code).first()

@@ -1,13 +1,23 @@
-"""Storing a dossier's files: type detected by content (never by the file name), size limit,
-sha256. ``check_upload`` runs before anything is written so a bad file never leaves a
-half-received dossier; ``attach`` stores a checked file."""
+"""The document store's rules.
+
+``check_upload`` runs before anything is written (type by content, never by the file name; size
+limit; sha256), so a bad file never leaves a half-received dossier. ``store_blob`` keeps identical
+content once. ``attach`` / ``add_version`` / ``register`` create documents and versions and queue
+the digitization pipeline (``documents.pipeline``) once the surrounding transaction commits.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
-from .models import Document, Source
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from motcua.common.text import fold
+
+from .models import Blob, Document, DocumentVersion, Kind, OcrStatus, OwnerType, Source
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Magic numbers of the formats a desk scanner or a citizen's phone produces.
@@ -18,6 +28,7 @@ SIGNATURES = [
     (b"II*\x00", "image/tiff"),
     (b"MM\x00*", "image/tiff"),
 ]
+DIGITIZABLE = {kind for _, kind in SIGNATURES}
 
 
 class UploadError(Exception):
@@ -32,13 +43,19 @@ class CheckedFile:
     size: int
     sha256: str
 
+    def read(self) -> bytes:
+        self.upload.seek(0)
+        data = self.upload.read()
+        self.upload.seek(0)
+        return data
+
 
 def detect_type(head: bytes) -> str | None:
     return next((kind for magic, kind in SIGNATURES if head.startswith(magic)), None)
 
 
 def check_upload(upload) -> CheckedFile:
-    name = (getattr(upload, "name", "") or "tep").rsplit("/", 1)[-1][:255]
+    name = (getattr(upload, "name", "") or "tep").replace("\\", "/").rsplit("/", 1)[-1][:255] or "tep"
     size = getattr(upload, "size", 0) or 0
     if size == 0:
         raise UploadError(f"Tệp “{name}” rỗng.")
@@ -47,8 +64,8 @@ def check_upload(upload) -> CheckedFile:
     digest = hashlib.sha256()
     head = b""
     for chunk in upload.chunks():
-        if not head:
-            head = chunk[:16]
+        if len(head) < 16:
+            head += chunk[: 16 - len(head)]
         digest.update(chunk)
     upload.seek(0)
     kind = detect_type(head)
@@ -57,17 +74,229 @@ def check_upload(upload) -> CheckedFile:
     return CheckedFile(upload, name, kind, size, digest.hexdigest())
 
 
-def attach(dossier, component_code: str, checked: CheckedFile, *, user=None, source=Source.PAPER_SCAN) -> Document:
+def checked_bytes(data: bytes, name: str) -> CheckedFile:
+    """Check bytes made by the system itself (a merged scan, a signed result) like an upload."""
+    return check_upload(ContentFile(data, name=name))
+
+
+# ------------------------------------------------------------------------------------------------
+# Blobs: identical content stored once
+# ------------------------------------------------------------------------------------------------
+def store_blob(checked: CheckedFile) -> Blob:
+    existing = Blob.objects.filter(sha256=checked.sha256).first()
+    if existing is not None:
+        return existing
+    blob = Blob(sha256=checked.sha256, size=checked.size, content_type=checked.content_type)
+    blob.file.save(checked.sha256, checked.upload, save=False)
+    try:
+        with transaction.atomic():
+            blob.save()
+    except IntegrityError:  # stored by a concurrent request meanwhile: same bytes, same name
+        return Blob.objects.get(sha256=checked.sha256)
+    return blob
+
+
+def store_bytes(data: bytes, content_type: str) -> Blob:
+    sha = hashlib.sha256(data).hexdigest()
+    existing = Blob.objects.filter(sha256=sha).first()
+    if existing is not None:
+        return existing
+    return store_blob(CheckedFile(ContentFile(data, name=sha), sha, content_type, len(data), sha))
+
+
+def read_blob(blob: Blob) -> bytes:
+    with blob.file.open("rb") as f:
+        return f.read()
+
+
+# ------------------------------------------------------------------------------------------------
+# Documents and versions
+# ------------------------------------------------------------------------------------------------
+def merge(files: list[CheckedFile]) -> CheckedFile:
+    """Several files handed in for one paper (pages scanned one by one) → one PDF, in order."""
+    if len(files) == 1:
+        return files[0]
+    from . import ocr
+
+    try:
+        pdf = ocr.to_pdf([(f.read(), f.content_type) for f in files])
+    except ocr.OcrError as exc:
+        raise UploadError(exc.message) from None
+    return checked_bytes(pdf, files[0].name.rsplit(".", 1)[0] + ".pdf")
+
+
+def attach(
+    dossier,
+    component_code: str,
+    checked: CheckedFile | list[CheckedFile],
+    *,
+    user=None,
+    source=Source.PAPER_SCAN,
+    title: str = "",
+) -> Document:
+    """A component's file(s) → one document of the dossier, owned by the dossier's owner."""
+    files = checked if isinstance(checked, list) else [checked]
+    merged = merge(files)
+    if not title:
+        component = dossier.components.filter(code=component_code).first() if dossier.pk else None
+        title = component.name if component else ""
     doc = Document(
+        kind=Kind.COMPONENT,
         dossier=dossier,
+        agency_id=dossier.agency_id,
         component_code=component_code,
-        name=checked.name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
+        name=merged.name,
+        title=title[:255],
+        owner_type=OwnerType.ORGANIZATION if dossier.applicant_type == "organization" else OwnerType.CITIZEN,
+        owner_id_number=dossier.owner_id_number,
+        owner_name=dossier.owner_name,
         source=source,
-        uploaded_by=user if user is not None and user.is_authenticated else None,
+        uploaded_by=_user(user),
     )
-    doc.file.save(checked.name, checked.upload, save=False)
+    return _save_new(doc, merged, user)
+
+
+def register(
+    checked: CheckedFile, *, kind: str, source: str, user=None, dossier=None, agency=None, **metadata
+) -> Document:
+    """A document the system issues itself (result, certified copy): stored, indexed, no OCR needed
+    when it already carries text; digitization still runs to read its text and signatures."""
+    doc = Document(
+        kind=kind,
+        dossier=dossier,
+        agency=agency,
+        name=checked.name,
+        source=source,
+        uploaded_by=_user(user),
+        **metadata,
+    )
+    return _save_new(doc, checked, user)
+
+
+def _save_new(doc: Document, checked: CheckedFile, user) -> Document:
+    blob = store_blob(checked)
+    doc.ocr_status = OcrStatus.PENDING
+    doc.search_text = search_text_of(doc)
     doc.save()
+    version = DocumentVersion.objects.create(
+        document=doc, number=1, blob=blob, name=checked.name, created_by=_user(user)
+    )
+    doc.current = version
+    doc.save(update_fields=["current"])
+    from . import search
+
+    search.index(doc)
+    queue_digitization(doc)
     return doc
+
+
+def add_version(doc: Document, checked: CheckedFile | list[CheckedFile], *, user=None) -> DocumentVersion:
+    """A re-scan or corrected file: a new version; the document is digitized again."""
+    files = checked if isinstance(checked, list) else [checked]
+    merged = merge(files)
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=doc.pk)
+        last = locked.versions.order_by("-number").values_list("number", flat=True).first() or 0
+        version = DocumentVersion.objects.create(
+            document=locked, number=last + 1, blob=store_blob(merged), name=merged.name, created_by=_user(user)
+        )
+        locked.current = version
+        locked.name = merged.name
+        locked.ocr_status, locked.ocr_error, locked.ocr_stage = OcrStatus.PENDING, "", ""
+        locked.fields, locked.fields_confirmed_at, locked.fields_confirmed_by = [], None, None
+        locked.save()
+        queue_digitization(locked)
+    doc.refresh_from_db()
+    return version
+
+
+def queue_digitization(doc: Document) -> None:
+    """Run the pipeline for ``doc`` in the background once the current transaction commits."""
+    from .pipeline import digitize_task
+
+    pk = doc.pk
+    transaction.on_commit(lambda: digitize_task.enqueue(pk))
+
+
+def retry_digitization(doc: Document, user=None) -> Document:
+    if doc.ocr_status not in (OcrStatus.FAILED, OcrStatus.NO_TEXT):
+        raise UploadError("Chỉ số hóa lại được tài liệu nhận dạng thất bại hoặc chưa có chữ.")
+    Document.objects.filter(pk=doc.pk).update(ocr_status=OcrStatus.PENDING, ocr_error="", ocr_stage="")
+    queue_digitization(doc)
+    doc.refresh_from_db()
+    return doc
+
+
+# ------------------------------------------------------------------------------------------------
+# Metadata confirmed by the officer
+# ------------------------------------------------------------------------------------------------
+# Extracted field → document metadata it fills once confirmed.
+FIELD_TO_METADATA = {
+    "id_number": "owner_id_number",
+    "enterprise_code": "owner_id_number",
+    "full_name": "owner_name",
+    "enterprise_name": "owner_name",
+}
+
+
+def confirm_fields(doc: Document, values: dict[str, str], user, metadata: dict | None = None) -> Document:
+    """The officer checked the extracted fields beside the image: store them (as corrected) and the
+    metadata they imply, in one transaction."""
+    from motcua.identity.ids import IdError, validate_id_number
+
+    errors = {}
+    fields = []
+    for item in doc.fields:
+        value = " ".join(str(values.get(item["name"], item.get("value", ""))).split())[:255]
+        fields.append({**item, "value": value, "confirmed": True})
+        if item["name"] in ("id_number", "enterprise_code") and value:
+            kind = "organization" if item["name"] == "enterprise_code" else "citizen"
+            try:
+                validate_id_number(value, kind)
+            except IdError as exc:
+                errors[item["name"]] = str(exc)
+    if errors:
+        raise MetadataError(errors)
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=doc.pk)
+        locked.fields = fields
+        for item in fields:
+            target = FIELD_TO_METADATA.get(item["name"])
+            if target and item["value"]:
+                setattr(locked, target, item["value"])
+        for key, value in (metadata or {}).items():
+            setattr(locked, key, value)
+        locked.fields_confirmed_by, locked.fields_confirmed_at = _user(user), timezone.now()
+        locked.search_text = search_text_of(locked)
+        locked.save()
+        from . import search
+
+        search.index(locked)
+    return locked
+
+
+class MetadataError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def search_text_of(doc: Document) -> str:
+    parts = [
+        doc.title,
+        doc.name,
+        doc.component_code,
+        doc.result_code,
+        doc.owner_id_number,
+        doc.owner_name,
+        doc.doc_number,
+        doc.issuer,
+        doc.dossier.code if doc.dossier_id and doc.dossier else "",
+        " ".join(str(f.get("value", "")) for f in doc.fields or []),
+        doc.text,
+    ]
+    return fold(" ".join(p for p in parts if p))
+
+
+def _user(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None

@@ -854,12 +854,16 @@ def act(
                 _finish_step(s, now, StepStatus.SKIPPED if d.state != State.RETURNED else StepStatus.DONE)
         d.lock_version += 1
         d.save()
-        Event.objects.bulk_create(
-            [
-                _event(d, action, acting, now, before, d.state, ctx.event_step or step, reason, ctx.payload),
-                *ctx.extra_events,
-            ]
-        )
+        main = _event(d, action, acting, now, before, d.state, ctx.event_step or step, reason, ctx.payload)
+        Event.objects.bulk_create([main, *ctx.extra_events])
+        if action == "issue_result" and ctx.payload.get("outcome") == Outcome.APPROVED:
+            # The signed e-result is made by a background task once this transaction commits.
+            from motcua.documents.results import queue_result_document
+
+            event_id = main.pk or Event.objects.filter(dossier=d, action=action).order_by("-pk").values_list(
+                "pk", flat=True
+            ).first()
+            queue_result_document(d.pk, event_id)
     return d
 
 

@@ -1,0 +1,134 @@
+"""Officers' document screens: digitization progress (HTMX polling), the extracted fields shown
+beside the image for confirmation, retry after a failed OCR, a new version (re-scan), certified
+e-copies, and full-text search. Thin: the rules live in ``documents.services`` / ``certify`` /
+``search``; every read of a document is logged."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from motcua.audit.services import log_access
+from motcua.documents import search as doc_search
+from motcua.documents import services
+from motcua.documents.models import Document, OcrStatus
+
+RUNNING = (OcrStatus.PENDING, OcrStatus.RUNNING)
+
+
+def _doc(user, pk: int) -> Document:
+    doc = (
+        Document.objects.visible_to(user)
+        .select_related("dossier", "current__blob", "current__pdf", "agency")
+        .filter(pk=pk)
+        .first()
+    )
+    if doc is None:
+        raise Http404("Không tìm thấy tài liệu.")
+    return doc
+
+
+def _back(doc: Document) -> str:
+    return f"/can-bo/ho-so/{doc.dossier.code}/" if doc.dossier_id else f"/can-bo/tai-lieu/{doc.pk}/thong-tin/"
+
+
+def _log(request, doc: Document, purpose: str) -> None:
+    log_access(
+        user=request.user,
+        objects=[doc.dossier] if doc.dossier_id else [doc],
+        object_type="dossier" if doc.dossier_id else "document",
+        ref=lambda o: o.code if doc.dossier_id else f"TL{o.pk}",
+        purpose=purpose,
+        request=request,
+    )
+
+
+@login_required
+def status(request, pk: int):
+    """One document's row in the dossier's file list; polls itself while the pipeline runs."""
+    doc = _doc(request.user, pk)
+    return render(request, "documents/_doc_row.html", {"doc": doc, "running": RUNNING})
+
+
+@login_required
+def detail(request, pk: int):
+    """The document beside its extracted fields and metadata; the officer confirms or corrects."""
+    doc = _doc(request.user, pk)
+    errors = {}
+    if request.method == "POST":
+        values = {f["name"]: request.POST.get(f"field_{f['name']}", "") for f in doc.fields}
+        metadata = {
+            key: request.POST.get(key, "").strip()[:255]
+            for key in ("doc_number", "issuer")
+            if key in request.POST
+        }
+        try:
+            services.confirm_fields(doc, values, request.user, metadata)
+        except services.MetadataError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, f"Đã lưu thông tin của tài liệu “{doc.title or doc.name}”.")
+            return redirect(_back(doc))
+    _log(request, doc, f"xem thông tin tài liệu {doc.component_code or doc.result_code}")
+    return render(
+        request,
+        "documents/detail.html",
+        {"doc": doc, "errors": errors, "values": request.POST, "back": _back(doc), "running": RUNNING},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def retry(request, pk: int):
+    doc = _doc(request.user, pk)
+    try:
+        services.retry_digitization(doc, request.user)
+    except services.UploadError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Đã đưa tài liệu “{doc.title or doc.name}” vào hàng đợi số hóa lại.")
+    return redirect(_back(doc))
+
+
+@login_required
+@require_POST
+def new_version(request, pk: int):
+    doc = _doc(request.user, pk)
+    uploads = request.FILES.getlist("file")
+    try:
+        if not uploads:
+            raise services.UploadError("Vui lòng chọn tệp quét lại.")
+        services.add_version(doc, [services.check_upload(u) for u in uploads], user=request.user)
+    except services.UploadError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Đã lưu phiên bản mới của tài liệu “{doc.title or doc.name}”.")
+    return redirect(_back(doc))
+
+
+@login_required
+def search_page(request):
+    q = request.GET.get("q", "")[:200]
+    before = request.GET.get("truoc", "")
+    results = []
+    if q.strip():
+        results = doc_search.search(request.user, q, limit=20, before_id=int(before) if before.isdigit() else None)
+        if results:
+            log_access(
+                user=request.user,
+                objects=results,
+                object_type="document",
+                ref=lambda o: o.dossier.code if o.dossier_id else f"TL{o.pk}",
+                purpose="tìm kiếm tài liệu",
+                request=request,
+            )
+    template = "documents/_search_results.html" if request.headers.get("HX-Request") else "documents/search.html"
+    return render(
+        request,
+        template,
+        {"q": q, "results": results, "next": results[-1].pk if len(results) == 20 else None},
+    )

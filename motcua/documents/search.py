@@ -1,0 +1,79 @@
+"""Full-text search over documents (OCR text + metadata), diacritics-insensitive (đ → d too), behind
+one function. The indexed text is ``Document.search_text``, folded in Python by
+``common.text.fold`` (the same folding as the catalog search; it does what PostgreSQL's
+``unaccent`` does, and đ → d on every database).
+
+* PostgreSQL: a GIN index on ``to_tsvector('simple', search_text)`` (migration 0005); the query is a
+  prefix ``tsquery`` of the folded words (AND).
+* SQLite: an FTS5 table ``documents_fts`` (rowid = document id) kept in step by ``index``.
+
+Results are what the searcher may see (``Document.objects.visible_to``), newest first, keyset
+paginated by id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+
+from motcua.common.text import fold
+
+from .models import Document
+
+_SAFE = re.compile(r"[^0-9a-z.]")
+MAX_WORDS = 8
+
+
+def query_words(q: str) -> list[str]:
+    words = [_SAFE.sub("", w) for w in fold(q or "").split()]
+    return [w for w in words if w][:MAX_WORDS]
+
+
+def index(doc: Document) -> None:
+    """Keep the engine's index in step with ``doc.search_text`` (PostgreSQL indexes the column itself)."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as c:
+        c.execute("DELETE FROM documents_fts WHERE rowid = %s", [doc.pk])
+        c.execute("INSERT INTO documents_fts (rowid, body) VALUES (%s, %s)", [doc.pk, doc.search_text])
+
+
+def unindex(pk: int) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as c:
+            c.execute("DELETE FROM documents_fts WHERE rowid = %s", [pk])
+
+
+def matching(qs, q: str):
+    """``qs`` narrowed to documents matching every word of ``q`` (prefixes allowed)."""
+    words = query_words(q)
+    if not words:
+        return qs.none()
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{w}:*" for w in words)
+        return qs.extra(
+            where=["to_tsvector('simple'::regconfig, documents_document.search_text) @@ to_tsquery('simple', %s)"],
+            params=[tsquery],
+        )
+    if connection.vendor == "sqlite":
+        match = " AND ".join(f'"{w}"*' for w in words)
+        return qs.extra(
+            where=["documents_document.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH %s)"],
+            params=[match],
+        )
+    for w in words:  # any other database: plain substring match on the folded text
+        qs = qs.filter(search_text__contains=w)
+    return qs
+
+
+def search(user, q: str, *, limit: int = 20, before_id: int | None = None, kind: str | None = None) -> list[Document]:
+    """The documents ``user`` may see that match ``q``, newest first; ``before_id`` = keyset cursor."""
+    qs = matching(Document.objects.visible_to(user), q)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if before_id:
+        qs = qs.filter(pk__lt=before_id)
+    return list(
+        qs.select_related("dossier", "current__blob").order_by("-pk")[: max(1, min(limit, 100))]
+    )
