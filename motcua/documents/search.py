@@ -3,8 +3,8 @@ one function. The indexed text is ``Document.search_text``, folded in Python by
 ``common.text.fold`` (the same folding as the catalog search; it does what PostgreSQL's
 ``unaccent`` does, and đ → d on every database).
 
-* PostgreSQL: a GIN index on ``to_tsvector('simple', search_text)`` (migration 0005); the query is a
-  prefix ``tsquery`` of the folded words (AND).
+* PostgreSQL: a stored generated ``search_vector`` column = ``to_tsvector('simple', search_text)``
+  with a GIN index (migration 0005); the query is a prefix ``tsquery`` of the folded words (AND).
 * SQLite: an FTS5 table ``documents_fts`` (rowid = document id) kept in step by ``index``.
 
 Results are what the searcher may see (``Document.objects.visible_to``), newest first, keyset
@@ -53,7 +53,7 @@ def matching(qs, q: str):
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{w}:*" for w in words)
         return qs.extra(
-            where=["to_tsvector('simple'::regconfig, documents_document.search_text) @@ to_tsquery('simple', %s)"],
+            where=["documents_document.search_vector @@ to_tsquery('simple', %s)"],
             params=[tsquery],
         )
     if connection.vendor == "sqlite":

@@ -1,0 +1,1 @@
+"""Synthetic scans for the digitization tests and benchmark (see ``generator``)."""
