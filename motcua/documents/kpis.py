@@ -55,7 +55,9 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return lo, hi
 
 
-def digitization_rates(start: dt.date, end: dt.date, *, agencies=None, level: str | None = None) -> list[DigitizationRow]:
+def digitization_rates(
+    start: dt.date, end: dt.date, *, agencies=None, level: str | None = None
+) -> list[DigitizationRow]:
     """One row per agency with dossiers in the period (``agencies``: ids to limit to; ``level``:
     an administrative level code such as "commune")."""
     from motcua.dossiers.models import Dossier, DossierComponent, Outcome
