@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "motcua.audit",
     "motcua.api",
     "motcua.backoffice",
+    "motcua.signing",
 ]
 
 MIDDLEWARE = [
@@ -183,8 +184,25 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # The desk scanners' upload folder: one sub-folder per desk code (documents.scanfolder).
 SCAN_INBOX_DIR = Path(env.str("SCAN_INBOX_DIR", default=str(VAR_DIR / "scans")))
+# Documents go to local files by default; S3-compatible object storage (MinIO, Viettel/VNPT/FPT
+# cloud, AWS) when MEDIA_STORAGE=s3, configured with the S3_* variables (django-storages).
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+_S3_OPTIONS = {
+    "bucket_name": env.str("S3_BUCKET", default="motcua"),
+    "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+    "access_key": env.str("S3_ACCESS_KEY", default="") or None,
+    "secret_key": env.str("S3_SECRET_KEY", default="") or None,
+    "region_name": env.str("S3_REGION", default="") or None,
+    "file_overwrite": False,
+    "default_acl": None,
+    "querystring_auth": True,
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _S3_OPTIONS}
+        if MEDIA_STORAGE == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -196,6 +214,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The province this deployment serves (administrative unit code); used by the calendar's office
 # hours and the demo. Office hours and day-off decisions themselves are data (workcalendar admin).
 MOTCUA_PROVINCE_CODE = env.str("MOTCUA_PROVINCE_CODE", default="99")
+
+# --- Signing (motcua.signing) -----------------------------------------------------------------
+# PKCS#12 files and the demo CA live in SIGNING_PKI_DIR. With SIGNING_DEMO_PKI on, an agency without
+# a configured certificate gets a demo one on first use (turn it off in production). Trust roots:
+# PEM/DER files, comma-separated, relative to SIGNING_PKI_DIR (default: the demo root CA, only with the demo PKI).
+SIGNING_PKI_DIR = Path(env.str("SIGNING_PKI_DIR", default=str(VAR_DIR / "pki")))
+SIGNING_DEMO_PKI = env.bool("SIGNING_DEMO_PKI", default=True)
+SIGNING_P12_PASSWORD = env.str("SIGNING_P12_PASSWORD", default="motcua-demo")
+SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=["root-ca.pem"] if SIGNING_DEMO_PKI else [])
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from motcua.audit.services import log_access
@@ -73,10 +74,18 @@ def detail(request, pk: int):
             messages.success(request, f"Đã lưu thông tin của tài liệu “{doc.title or doc.name}”.")
             return redirect(_back(doc))
     _log(request, doc, f"xem thông tin tài liệu {doc.component_code or doc.result_code}")
+    reports = [{**r, "signing_time": parse_datetime(r.get("signing_time") or "")} for r in doc.signatures]
     return render(
         request,
         "documents/detail.html",
-        {"doc": doc, "errors": errors, "values": request.POST, "back": _back(doc), "running": RUNNING},
+        {
+            "doc": doc,
+            "errors": errors,
+            "values": request.POST,
+            "back": _back(doc),
+            "running": RUNNING,
+            "reports": reports,
+        },
         status=400 if errors else 200,
     )
 
@@ -132,3 +141,19 @@ def search_page(request):
         template,
         {"q": q, "results": results, "next": results[-1].pk if len(results) == 20 else None},
     )
+
+
+@login_required
+@require_POST
+def certify(request, pk: int):
+    """Certify the scanned original as a true e-copy (signed, registered for the owner)."""
+    from motcua.documents import results
+
+    doc = _doc(request.user, pk)
+    try:
+        copy = results.certify_copy(doc, request.user)
+    except results.ResultError as exc:
+        messages.error(request, exc.message)
+        return redirect(_back(doc))
+    messages.success(request, f"Đã chứng thực bản sao điện tử, số chứng thực {copy.doc_number}.")
+    return redirect("backoffice:document-detail", pk=copy.pk)

@@ -22,4 +22,5 @@ urlpatterns = [
     path("can-bo/tai-lieu/<int:pk>/thong-tin/", documents.detail, name="document-detail"),
     path("can-bo/tai-lieu/<int:pk>/so-hoa-lai/", documents.retry, name="document-retry"),
     path("can-bo/tai-lieu/<int:pk>/phien-ban/", documents.new_version, name="document-version"),
+    path("can-bo/tai-lieu/<int:pk>/chung-thuc/", documents.certify, name="document-certify"),
 ]

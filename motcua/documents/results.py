@@ -139,25 +139,31 @@ def certify_copy(original: Document, user, *, agency=None, now: dt.datetime | No
     agency, registered as a certified copy of the same owner."""
     from motcua.org.models import Agency, StaffMembership
 
-    from . import ocr
-
     now = now or timezone.now()
     if original.kind != Kind.COMPONENT or original.current_id is None:
         raise ResultError("Chỉ chứng thực được bản quét từ bản chính của thành phần hồ sơ.", "not_certifiable")
-    memberships = StaffMembership.objects.filter(user=user, active=True).select_related("agency")
-    allowed = {m.agency_id for m in memberships}
+    # Who certifies: an officer of the dossier's own agencies (handling, receiving, the desk's).
+    d = original.dossier
+    competent = {d.agency_id, d.receiving_agency_id, d.desk.agency_id} if d is not None else set()
+    mine = {
+        m.agency_id: m.agency
+        for m in StaffMembership.objects.filter(user=user, active=True).select_related("agency")
+        if m.agency_id in competent
+    }
     if agency is None:
-        agency = original.dossier.agency if original.dossier_id else None
-        if agency is None or agency.pk not in allowed:
-            agency = next((m.agency for m in memberships), None)
-    if agency is None or (agency.pk not in allowed and not user.is_superuser):
+        agency = mine.get(d.agency_id) if d is not None and d.agency_id in mine else next(iter(mine.values()), None)
+    if agency is None or (agency.pk not in mine and not user.is_superuser):
         raise ResultError("Bạn không thuộc cơ quan có thẩm quyền chứng thực bản sao này.", "not_allowed")
     blob = original.pdf or original.current.blob
     data = read_blob(blob)
-    try:
-        pdf = data if blob.content_type == "application/pdf" else ocr.to_pdf([(data, blob.content_type)])
-    except ocr.OcrError as exc:
-        raise ResultError(exc.message, exc.code) from None
+    pdf = data
+    if blob.content_type != "application/pdf":
+        from . import ocr
+
+        try:
+            pdf = ocr.to_pdf([(data, blob.content_type)])
+        except ocr.OcrError as exc:
+            raise ResultError(exc.message, exc.code) from None
     day = now.astimezone(VN_TZ).date()
     with transaction.atomic():
         Agency.objects.select_for_update().filter(pk=agency.pk).first()  # serializes the book number
