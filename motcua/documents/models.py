@@ -79,15 +79,26 @@ class DocumentQuerySet(models.QuerySet):
         """The access rule for documents: those of a dossier the user may read (one rule:
         ``Dossier.objects.visible_to``), and those issued or certified by the user's agencies."""
         from motcua.dossiers.models import Dossier
-        from motcua.org.models import StaffMembership
 
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
-        agencies = StaffMembership.objects.filter(user=user, active=True).values("agency")
         dossiers = Dossier.objects.visible_to(user).values("pk")
-        return self.filter(models.Q(dossier__in=dossiers) | models.Q(dossier__isnull=True, agency__in=agencies))
+        return self.filter(models.Q(dossier__in=dossiers) | self._own_agencies(user))
+
+    def without_dossier_visible_to(self, user) -> DocumentQuerySet:
+        """The second half of the rule alone: documents outside any dossier, of the user's agencies."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(self._own_agencies(user)) if not user.is_superuser else self.filter(dossier__isnull=True)
+
+    @staticmethod
+    def _own_agencies(user) -> models.Q:
+        from motcua.org.models import StaffMembership
+
+        agencies = StaffMembership.objects.filter(user=user, active=True).values("agency")
+        return models.Q(dossier__isnull=True, agency__in=agencies)
 
 
 class Document(models.Model):

@@ -67,13 +67,32 @@ def matching(qs, q: str):
     return qs
 
 
+SMALL_SCOPE = 5000  # dossiers: below this a search starts from the user's dossiers, not from the index
+
+
 def search(user, q: str, *, limit: int = 20, before_id: int | None = None, kind: str | None = None) -> list[Document]:
-    """The documents ``user`` may see that match ``q``, newest first; ``before_id`` = keyset cursor."""
-    qs = matching(Document.objects.visible_to(user), q)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if before_id:
-        qs = qs.filter(pk__lt=before_id)
-    return list(
-        qs.select_related("dossier", "current__blob").order_by("-pk")[: max(1, min(limit, 100))]
-    )
+    """The documents ``user`` may see that match ``q``, newest first; ``before_id`` = keyset cursor.
+
+    For an officer whose scope is small (a commune desk), the candidate documents are those of
+    their dossiers (ids read first, ``Dossier.objects.visible_ids`` — the same access rule), so a
+    common word does not walk the whole index; otherwise the access rule filters the match."""
+    from motcua.dossiers.models import Dossier
+
+    limit = max(1, min(limit, 100))
+    ids = Dossier.objects.visible_ids(user, SMALL_SCOPE)
+    if ids is None:
+        scoped = [Document.objects.visible_to(user)]
+    else:
+        scoped = [
+            Document.objects.filter(dossier_id__in=ids),
+            Document.objects.without_dossier_visible_to(user),
+        ]
+    found: list[Document] = []
+    for qs in scoped:
+        qs = matching(qs, q)
+        if kind:
+            qs = qs.filter(kind=kind)
+        if before_id:
+            qs = qs.filter(pk__lt=before_id)
+        found += qs.select_related("dossier", "current__blob").order_by("-pk")[:limit]
+    return sorted(found, key=lambda d: d.pk, reverse=True)[:limit]

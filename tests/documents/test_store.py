@@ -147,3 +147,19 @@ def test_retry_only_after_a_failure(users, client, django_capture_on_commit_call
     for url in ("trang-thai/", "thong-tin/"):
         assert client.get(f"/can-bo/tai-lieu/{doc.pk}/{url}").status_code == 404
     assert client.post(f"/can-bo/tai-lieu/{doc.pk}/so-hoa-lai/").status_code == 404
+
+
+def test_visible_ids_is_the_same_rule_as_visible_to(users, stranger):
+    from motcua.dossiers.models import Dossier
+    from tests.api.conftest import act
+
+    a = act(users, receive(users, code="1.000894", components=["TP01"]), "transfer", "motcua.xa")
+    act(users, a, "consult", "chuyenvien.xa")  # a step at the commune police
+    receive(users)
+    for name in ("motcua.xa", "chuyenvien.xa", "congan.xa", "lanhdao.stp", "motcua.khac"):
+        user = users[name]
+        expected = set(Dossier.objects.visible_to(user).values_list("pk", flat=True))
+        assert set(Dossier.objects.visible_ids(user, 1000)) == expected, name
+    assert Dossier.objects.visible_ids(users["thanhtra"], 1000) is None  # reads all
+    assert Dossier.objects.visible_ids(users["motcua.xa"], 1) is None  # more than the limit
+    assert search.search(users["congan.xa"], a.code) == []  # no document yet, but the scope works
