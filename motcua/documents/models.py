@@ -84,8 +84,10 @@ class DocumentQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        dossiers = Dossier.objects.visible_to(user).values("pk")
-        return self.filter(models.Q(dossier__in=dossiers) | self._own_agencies(user))
+        # Correlated per document (an index lookup of its dossier): a newest-first search over a large
+        # scope stops after a page without computing every dossier the user may read.
+        readable = Dossier.objects.visible_to(user).filter(pk=models.OuterRef("dossier_id"))
+        return self.filter(models.Q(models.Exists(readable)) | self._own_agencies(user))
 
     def without_dossier_visible_to(self, user) -> DocumentQuerySet:
         """The second half of the rule alone: documents outside any dossier, of the user's agencies."""

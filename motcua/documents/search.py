@@ -68,31 +68,57 @@ def matching(qs, q: str):
 
 
 SMALL_SCOPE = 5000  # dossiers: below this a search starts from the user's dossiers, not from the index
+BATCH = 200  # candidates read per round when a large scope is checked after the index
+MAX_SCAN = 20_000  # candidates checked at most for one page (the page may then be short)
 
 
 def search(user, q: str, *, limit: int = 20, before_id: int | None = None, kind: str | None = None) -> list[Document]:
     """The documents ``user`` may see that match ``q``, newest first; ``before_id`` = keyset cursor.
 
-    For an officer whose scope is small (a commune desk), the candidate documents are those of
-    their dossiers (ids read first, ``Dossier.objects.visible_ids`` — the same access rule), so a
-    common word does not walk the whole index; otherwise the access rule filters the match."""
-    from motcua.dossiers.models import Dossier
+    Three plans, one access rule (``Dossier.objects.visible_to`` and its UNION form ``visible_ids``):
+
+    * the user reads everything (provincial office, inspectors): the index alone;
+    * a small scope (a commune desk): the documents of the user's dossiers, ids read first;
+    * a large scope: candidates newest first from the index, in rounds of ``BATCH``, kept when the
+      access rule allows them — a page costs a few index reads instead of computing the scope.
+    """
+    from motcua.dossiers.models import Dossier, access_scope
 
     limit = max(1, min(limit, 100))
-    ids = Dossier.objects.visible_ids(user, SMALL_SCOPE)
-    if ids is None:
-        scoped = [Document.objects.visible_to(user)]
-    else:
-        scoped = [
-            Document.objects.filter(dossier_id__in=ids),
-            Document.objects.without_dossier_visible_to(user),
-        ]
-    found: list[Document] = []
-    for qs in scoped:
+
+    def narrowed(qs):
         qs = matching(qs, q)
         if kind:
             qs = qs.filter(kind=kind)
-        if before_id:
-            qs = qs.filter(pk__lt=before_id)
-        found += qs.select_related("dossier", "current__blob").order_by("-pk")[:limit]
-    return sorted(found, key=lambda d: d.pk, reverse=True)[:limit]
+        return qs.filter(pk__lt=before_id) if before_id else qs
+
+    def page(qs) -> list[Document]:
+        return list(narrowed(qs).select_related("dossier", "current__blob").order_by("-pk")[:limit])
+
+    scope = access_scope(user)
+    if scope is None:
+        return page(Document.objects.all())
+    if not scope[0]:
+        return []
+    ids = Dossier.objects.visible_ids(user, SMALL_SCOPE)
+    if ids is not None:
+        found = page(Document.objects.filter(dossier_id__in=ids))
+        found += page(Document.objects.without_dossier_visible_to(user))
+        return sorted(found, key=lambda d: d.pk, reverse=True)[:limit]
+    agencies = scope[0]
+    kept: list[int] = []
+    cursor, scanned = before_id, 0
+    while len(kept) < limit and scanned < MAX_SCAN:
+        qs = narrowed(Document.objects.all())
+        if cursor:
+            qs = qs.filter(pk__lt=cursor)
+        batch = list(qs.order_by("-pk").values_list("pk", "dossier_id", "agency_id")[:BATCH])
+        if not batch:
+            break
+        dossiers = {d for _, d, _ in batch if d}
+        readable = set(Dossier.objects.visible_to(user).filter(pk__in=dossiers).values_list("pk", flat=True))
+        kept += [pk for pk, d, a in batch if (d in readable if d else a in agencies)]
+        cursor, scanned = batch[-1][0], scanned + len(batch)
+    kept = kept[:limit]
+    docs = Document.objects.filter(pk__in=kept).select_related("dossier", "current__blob").in_bulk()
+    return [docs[pk] for pk in kept]

@@ -135,8 +135,9 @@ class DossierQuerySet(models.QuerySet):
             Dossier.objects.filter(receiving_agency__in=agencies).order_by().values_list("pk", flat=True),
             Step.objects.filter(agency__in=agencies).order_by().values_list("dossier_id", flat=True),
         ]
-        ids = list(parts[0].union(*parts[1:])[: limit + 1])
-        return ids if len(ids) <= limit else None
+        # UNION ALL streams (a plain UNION would read every part before the limit applies).
+        ids = list(parts[0].union(*parts[1:], all=True)[: limit + 1])
+        return sorted(set(ids)) if len(ids) <= limit else None
 
     def late(self, now: dt.datetime | None = None) -> DossierQuerySet:
         """Late in working time: finished after the due instant, or still open past it (a paused
