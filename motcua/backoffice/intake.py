@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from motcua.audit.services import log_access
 from motcua.catalog.services import search_versions, version_in_force
@@ -222,6 +223,7 @@ def intake_done(request, code):
 
 
 @login_required
+@xframe_options_sameorigin  # shown in the document page's preview frame
 def document(request, pk: int):
     """A dossier's file, inline (preview), for those who may see the dossier; the read is logged."""
     doc = Document.objects.visible_to(request.user).select_related("dossier", "current__blob", "current__pdf")

@@ -113,7 +113,9 @@ def test_officer_confirms_extracted_fields_beside_the_image(users, client):
     )
     client.force_login(users["motcua.xa"])
     page = client.get(f"/can-bo/tai-lieu/{doc.pk}/thong-tin/").content.decode()
-    assert "Chờ xác nhận" in page and "tin cậy 40%" in page and "<iframe" in page
+    assert "Chờ xác nhận" in page and "tin cậy 40%" in page and "<iframe" in page  # a PDF: in a frame
+    framed = client.get(doc.get_absolute_url())
+    assert framed["X-Frame-Options"] == "SAMEORIGIN"
     bad = client.post(f"/can-bo/tai-lieu/{doc.pk}/thong-tin/", {"field_id_number": "12345", "field_full_name": "X"})
     assert bad.status_code == 400 and "12 chữ số" in bad.content.decode()
     assert Document.objects.get(pk=doc.pk).fields_confirmed_at is None
