@@ -106,6 +106,7 @@ NAME_PREFIXES = ("cong ty", "doanh nghiep", "hop tac xa", "chi nhanh", "van phon
 _TOKEN = re.compile(r"[^\W_]+")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "|": "1", "i": "1",
                             "!": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6"})
+_ENGLISH_TWIN = re.compile(r"\s*/\s*[A-Za-z][A-Za-z .,']{0,40}?(?::|$)")
 _MRZ = re.compile(r"[IT1l][DO0]VNM\s*([0-9OIl]{9})[0-9OIl<]([0-9OIl]{12})")
 
 
@@ -180,7 +181,11 @@ def _find(lines: list[Line], field: str, *, start_row: int = 0, anywhere: bool =
                 extra = _match_at(line, j, variants)  # "Họ và tên / Full name"
                 if extra:
                     j += extra
-                hits.append(Hit(row, line.tokens[i][1], line.tokens[j - 1][2]))
+                end = line.tokens[j - 1][2]
+                twin = _ENGLISH_TWIN.match(line.text, end)  # "/ Full narne:" that OCR garbled
+                if twin and not extra:
+                    end = twin.end()
+                hits.append(Hit(row, line.tokens[i][1], end))
                 i = j
             else:
                 i += 1
@@ -407,10 +412,14 @@ def _score(lines: list[Line], kind: str) -> int:
     return score
 
 
+DETECT_PAGES, DETECT_LINES = 3, 300
+
+
 def detect_kind(text: str) -> str | None:
     """The kind of paper this OCR text comes from, or None (needs a title line plus one clue, or
     four clues)."""
-    lines = _lines(text)
+    head = "\f".join((text or "").split("\f")[:DETECT_PAGES])
+    lines = _lines(head)[:DETECT_LINES]  # the papers are one or two pages: a long file is not read to the end
     scores = {kind: _score(lines, kind) for kind in KINDS}
     kind = max(scores, key=lambda k: scores[k])
     return kind if scores[kind] >= 5 or (scores[kind] >= 4 and list(scores.values()).count(scores[kind]) == 1) else None

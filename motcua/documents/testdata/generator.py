@@ -96,6 +96,8 @@ GIVEN_MALE = ["An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "L
 GIVEN_MALE += ["Trung", "Tuấn", "Việt", "Hưng", "Đạt", "Lộc", "Nghĩa", "Vũ", "Khôi", "Thịnh", "Hiếu"]
 GIVEN_FEMALE = ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Ngân", "Nhung"]
 GIVEN_FEMALE += ["Oanh", "Phượng", "Quyên", "Thảo", "Trang", "Uyên", "Yến", "Ngọc", "Thư", "Vân", "Huyền"]
+SECOND_MALE = ["Minh", "Gia", "Anh", "Quang", "Bảo", "Đức", "Nhật", "Hoàng"]  # first half of a two-word given name
+SECOND_FEMALE = ["Mai", "Ngọc", "Thu", "Phương", "Bảo", "Khánh", "Hải", "Minh"]
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,7 @@ class Faker:
         middle = self.choice(MIDDLE_FEMALE if female else MIDDLE_MALE)
         given = self.choice(GIVEN_FEMALE if female else GIVEN_MALE)
         if self.rng.random() < 0.35:
-            given = f"{self.choice(GIVEN_FEMALE if female else GIVEN_MALE)} {given}"
+            given = f"{self.choice(SECOND_FEMALE if female else SECOND_MALE)} {given}"
         words = [self.choice(SURNAMES), middle, *given.split()]
         if len(set(words)) != len(words):
             return self.name(female)
@@ -247,7 +249,8 @@ class Faker:
             else:
                 parts.append(f"Số {house} {self.choice(province.streets)}")
         else:
-            parts.append(self.choice(VILLAGES).capitalize())
+            village = self.choice(VILLAGES)
+            parts.append(village[0].upper() + village[1:])
         parts.append(self.choice(province.wards))
         if old:
             parts.append(self.choice(province.old_districts))
@@ -257,20 +260,22 @@ class Faker:
         return ", ".join(parts)
 
     def personal_id(self, province: Province, birth: dt.date, female: bool) -> str:
-        century = (birth.year - 1900) // 100
-        return f"{province.birth_code}{2 * century + int(female)}{birth.year % 100:02d}{self.rng.randint(0, 999999):06d}"
+        century_sex = 2 * ((birth.year - 1900) // 100) + int(female)
+        return f"{province.birth_code}{century_sex}{birth.year % 100:02d}{self.rng.randint(0, 999999):06d}"
 
     def enterprise_code(self, province: Province) -> str:
         from stdnum.vn import mst
 
         while True:
-            body = province.tax_prefix + "".join(str(self.rng.randint(0, 9)) for _ in range(9 - len(province.tax_prefix)))
+            tail = "".join(str(self.rng.randint(0, 9)) for _ in range(9 - len(province.tax_prefix)))
+            body = province.tax_prefix + tail
             check = mst.calc_check_digit(body)
             if len(check) == 1 and body[2:9] != "0000000":
                 return body + check
 
     def phone(self) -> str:
-        return f"0{self.rng.choice([2, 9, 8, 3])}{self.rng.randint(10, 99)} {self.rng.randint(100, 999)} {self.rng.randint(1000, 9999)}"
+        r = self.rng
+        return f"0{r.choice([2, 9, 8, 3])}{r.randint(10, 99)} {r.randint(100, 999)} {r.randint(1000, 9999)}"
 
 
 def vn_date(d: dt.date) -> str:
@@ -429,7 +434,10 @@ def prose_building_permit(fk: Faker) -> Prose:
         authority=[f"ỦY BAN NHÂN DÂN {_upper_commune(commune)}", f"Số: {fk.rng.randint(100, 999)}/QĐ-UBND"],
         place_date=f"{commune.split(' ', 1)[1]}, {vn_date(signed)}",
         title=["QUYẾT ĐỊNH"],
-        subtitle=["Về việc cấp giấy phép xây dựng nhà ở riêng lẻ", f"CHỦ TỊCH ỦY BAN NHÂN DÂN {_upper_commune(commune)}"],
+        subtitle=[
+            "Về việc cấp giấy phép xây dựng nhà ở riêng lẻ",
+            f"CHỦ TỊCH ỦY BAN NHÂN DÂN {_upper_commune(commune)}",
+        ],
         body=[
             "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
             "Căn cứ Luật Xây dựng ngày 18 tháng 6 năm 2014 và Luật sửa đổi, bổ sung một số điều của Luật Xây dựng"
@@ -470,7 +478,8 @@ def prose_extract_request(fk: Faker) -> Prose:
             f" nơi cư trú: {fk.address(prov)}.",
             f"Tôi làm đơn này đề nghị Ủy ban nhân dân {commune} cấp {fk.rng.randint(2, 4)} bản sao trích lục khai"
             f" sinh của {relation} tôi là {child}, sinh ngày {dmy(child_birth)}, đã được đăng ký khai sinh tại Ủy ban"
-            f" nhân dân {commune} theo số {fk.rng.randint(10, 400)}, quyển số {fk.rng.randint(1, 9)}/{child_birth.year}.",
+            f" nhân dân {commune} theo số {fk.rng.randint(10, 400)}, quyển số"
+            f" {fk.rng.randint(1, 9)}/{child_birth.year}.",
             f"Mục đích sử dụng: bổ sung hồ sơ {purpose} cho {relation} tôi.",
             "Tôi xin cam đoan những thông tin nêu trên là đúng sự thật và chịu trách nhiệm trước pháp luật về nội"
             " dung cam đoan của mình. Kính đề nghị quý cơ quan xem xét, giải quyết.",
@@ -556,7 +565,8 @@ def prose_land_minutes(fk: Faker) -> Prose:
         subtitle=["Kiểm tra hiện trạng sử dụng đất"],
         body=[
             f"Hôm nay, vào hồi {hour} giờ {fk.rng.choice(['00', '15', '30', '45'])} phút {vn_date(day)}, tại thửa đất"
-            f" số {fk.rng.randint(10, 500)}, tờ bản đồ số {fk.rng.randint(1, 40)}, {village}, {commune}, chúng tôi gồm:",
+            f" số {fk.rng.randint(10, 500)}, tờ bản đồ số {fk.rng.randint(1, 40)}, {village}, {commune},"
+            " chúng tôi gồm:",
             f"1. Ông {officer}, công chức địa chính - xây dựng, đại diện Ủy ban nhân dân xã;",
             f"2. Bà {head}, Trưởng thôn;",
             f"3. Ông {owner}, người sử dụng đất.",
@@ -910,8 +920,8 @@ def card_2021(p: Person, rng: random.Random, pattern: bool) -> tuple[Card, Card]
     y = sex_end
     front.text(26, y, "Quê quán / Place of origin:", 30, fill=40)
     front.text(26, y + 2.6, p.origin, 34, "sans-bold", fill=0)
-    front.label_value(26, y + 5.8, "Nơi thường trú / Place of residence", p.residence, value_size=34)
-    front.text(3, 50.2, f"Có giá trị đến: {dmy(p.expiry)}", 24, fill=40)
+    front.label_value(26, y + 5.8, "Nơi thường trú / Place of residence", p.residence, value_size=32)
+    front.text(3, 51.0, f"Có giá trị đến: {dmy(p.expiry)}", 22, fill=40)
 
     back = Card(rng, pattern)
     for i, finger in enumerate(["Ngón trỏ trái", "Ngón trỏ phải"]):
@@ -1009,12 +1019,16 @@ def phone_photo(card: Card, rng: random.Random, angle: float) -> Image.Image:
 
 
 def two_column_header(sheet: Sheet, left: list[tuple[str, str]], right: list[tuple[str, str]]) -> None:
-    """Issuing body on the left, the national motto on the right; the text is recorded block by block."""
+    """Issuing body on the left, the national motto on the right (11 pt); recorded block by block, the order
+    in which an OCR engine reads two columns."""
+    size = pt(11)
     top = sheet.y
-    sheet.block(left, center_x=sheet.left + round(40 * PX_PER_MM))
+    for text, style in left:
+        sheet.line(text, style=style, size=size, align="center", center_x=round(55 * PX_PER_MM))
     bottom = sheet.y
     sheet.y = top
-    sheet.block(right, center_x=sheet.right - round(55 * PX_PER_MM))
+    for text, style in right:
+        sheet.line(text, style=style, size=size, align="center", center_x=round(145 * PX_PER_MM))
     sheet.y = max(bottom, sheet.y) + round(sheet.size * 0.8)
 
 
@@ -1086,7 +1100,7 @@ def birth_certificate(fk: Faker, variant: int) -> tuple[Sheet, dict[str, str]]:
     sheet = Sheet(family="serif", size_pt=13, left_mm=22, right_mm=18)
     two_column_header(
         sheet,
-        [(f"ỦY BAN NHÂN DÂN {commune.upper()}", "bold"), (prov.label.upper(), "bold")],
+        [("ỦY BAN NHÂN DÂN", "bold"), (commune.upper(), "bold"), (prov.label.upper(), "bold")],
         [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "bold"), ("Độc lập - Tự do - Hạnh phúc", "bold")],
     )
     sheet.line(f"Số: {fk.rng.randint(1, 300)}    Quyển số: {fk.rng.randint(1, 5)}/{registered.year}", indent=0)
@@ -1096,7 +1110,7 @@ def birth_certificate(fk: Faker, variant: int) -> tuple[Sheet, dict[str, str]]:
     dob = dmy(birth) if variant != 1 else vn_date(birth)
     kv(sheet, "Họ, chữ đệm, tên", child.upper(), next_line=variant == 2)
     kv(sheet, "Ngày, tháng, năm sinh", dob, next_line=variant == 2)
-    sheet.line(f"ghi bằng chữ: {date_words(birth)}", style="italic")
+    sheet.para(f"ghi bằng chữ: {date_words(birth)}", style="italic", indent_mm=0)
     kv_row(sheet, [("Giới tính", "Nữ" if female else "Nam"), ("Dân tộc", "Kinh"), ("Quốc tịch", "Việt Nam")],
            [0, 55, 105])
     kv(sheet, "Nơi sinh", place, next_line=variant == 2)
@@ -1271,10 +1285,10 @@ class Entry:
 def degrade(img: Image.Image, rng: random.Random, spec: dict) -> Image.Image:
     if spec.get("skew"):
         img = rotate(img, spec["skew"])
-    if spec.get("blur"):
-        img = img.filter(ImageFilter.GaussianBlur(spec["blur"]))
     if spec.get("noise"):
         img = gaussian_noise(img, rng, spec["noise"])
+    if spec.get("blur"):  # after the noise: the scanner's optics soften both (and JPEG files stay small)
+        img = img.filter(ImageFilter.GaussianBlur(spec["blur"]))
     if spec.get("salt_pepper"):
         img = salt_pepper(img, rng, spec["salt_pepper"])
     if spec.get("rotate"):
@@ -1298,10 +1312,10 @@ PROSE_PLAN: list[tuple[dict, str]] = [
     ({"skew": 2.5}, "png1"),
     ({"skew": -3.5}, "png1"),
     ({"skew": 1.2, "rotate": 90}, "png1"),
-    ({"noise": 28, "blur": 0.9}, "jpeg"),
+    ({"noise": 28, "blur": 0.9, "jpeg_quality": 65}, "jpeg"),
     ({"salt_pepper": 0.002}, "png1"),
     ({"blur": 1.3, "jpeg_quality": 35}, "jpeg"),
-    ({"noise": 22, "skew": -2.0}, "jpeg"),
+    ({"noise": 22, "blur": 0.8, "skew": -2.0, "jpeg_quality": 65}, "jpeg"),
     ({"salt_pepper": 0.0015, "rotate": 180}, "png1"),
     ({"noise": 35, "blur": 0.7, "jpeg_quality": 60}, "jpeg"),
 ]
@@ -1347,7 +1361,7 @@ def generate(outdir: Path, seed: int = SEED) -> list[Entry]:
     # ID cards: (card model, presentation, transforms)
     card_plan = [
         (card_2021, "photocopy", {}, "png1"),
-        (card_2021, "photocopy", {"noise": 20, "blur": 0.8}, "jpeg"),
+        (card_2021, "photocopy", {"noise": 20, "blur": 0.8, "jpeg_quality": 70}, "jpeg"),
         (card_2024, "photocopy", {}, "jpeg"),
         (card_2024, "phone", {"skew": 3.0}, "jpeg"),
         (card_2024, "photocopy", {"rotate": 90}, "png1"),
@@ -1375,7 +1389,11 @@ def generate(outdir: Path, seed: int = SEED) -> list[Entry]:
         transforms["format"] = "png-bilevel" if fmt == "png1" else "jpeg-q78"
         entries.append(Entry(base, [name], "cccd", condition_of(spec), transforms, 1, text, cccd_fields(person)))
 
-    birth_plan = [({}, "png1"), ({"skew": 2.0, "noise": 18}, "jpeg"), ({"rotate": 90}, "png1")]
+    birth_plan = [
+        ({}, "png1"),
+        ({"skew": 2.0, "noise": 18, "blur": 0.8, "jpeg_quality": 70}, "jpeg"),
+        ({"rotate": 90}, "png1"),
+    ]
     for i, (spec, fmt) in enumerate(birth_plan, start=1):
         sheet, fields = birth_certificate(fk, variant=i - 1)
         img = degrade(sheet.img, rng, spec)
@@ -1385,7 +1403,7 @@ def generate(outdir: Path, seed: int = SEED) -> list[Entry]:
         entries.append(Entry(name.rsplit(".", 1)[0], [name], "birth_certificate", condition_of(spec), transforms, 1,
                              sheet.text, fields))
 
-    business_plan = [({}, "png1"), ({"noise": 24, "blur": 0.8}, "jpeg"), ({"skew": -1.5}, "tiff")]
+    business_plan = [({}, "png1"), ({"noise": 24, "blur": 0.8, "jpeg_quality": 70}, "jpeg"), ({"skew": -1.5}, "tiff")]
     for i, (spec, fmt) in enumerate(business_plan, start=1):
         sheets, fields = business_registration(fk, variant=i - 1)
         base = f"business-{i:02d}"
