@@ -113,3 +113,10 @@ def test_a_blank_page_has_no_text_and_a_signed_pdf_keeps_its_signature(users, se
     assert doc.signed and doc.signatures[0]["intact"] and doc.signatures[0]["signer_name"] == d.agency.name
     assert "Giấy khai sinh đã ký số" in doc.text
     assert doc.current.pdf is None  # a signed PDF is never rewritten
+    # The officer sees the signature check on the document's page.
+    from django.test import Client
+
+    c = Client()
+    c.force_login(users["motcua.xa"])
+    page = c.get(f"/can-bo/tai-lieu/{doc.pk}/thong-tin/").content.decode()
+    assert "Chữ ký số" in page and d.agency.name in page and doc.signatures[0]["summary"] in page
