@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from motcua.audit.services import log_access
@@ -21,13 +22,14 @@ RUNNING = (OcrStatus.PENDING, OcrStatus.RUNNING)
 
 
 def _doc(user, pk: int) -> Document:
+    """The document if ``user`` may see it (``Document.objects.visible_to``), else 404."""
     doc = (
         Document.objects.visible_to(user)
         .select_related("dossier", "current__blob", "current__pdf", "agency")
         .filter(pk=pk)
         .first()
     )
-    if doc is None:
+    if doc is None or doc.current_id is None:
         raise Http404("Không tìm thấy tài liệu.")
     return doc
 
@@ -45,6 +47,19 @@ def _log(request, doc: Document, purpose: str) -> None:
         purpose=purpose,
         request=request,
     )
+
+
+@login_required
+@xframe_options_sameorigin  # shown in the document page's preview frame
+def file(request, pk: int):
+    """The document's file inline (preview); ``?ban=pdf``: the searchable PDF/A made by OCR."""
+    doc = _doc(request.user, pk)
+    _log(request, doc, f"xem tài liệu {doc.component_code or doc.result_code}")
+    blob = doc.current.pdf if request.GET.get("ban") == "pdf" and doc.current.pdf_id else doc.current.blob
+    response = FileResponse(blob.file.open("rb"), content_type=blob.content_type)
+    response["Content-Disposition"] = f'inline; filename="{doc.pk}-{doc.component_code or doc.result_code}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -13,13 +13,11 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from motcua.audit.services import log_access
 from motcua.catalog.services import search_versions, version_in_force
 from motcua.documents import scanfolder
 from motcua.documents import services as documents
-from motcua.documents.models import Document
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, Dossier, ReturnChannel
 from motcua.engagement import services as queue
@@ -220,30 +218,6 @@ def intake_done(request, code):
     check = verify(dossier.applicant_id_number, dossier.applicant_name)
     missing = list(dossier.components.filter(required=True, provided=False))
     return render(request, "backoffice/intake/done.html", {"d": dossier, "verification": check, "missing": missing})
-
-
-@login_required
-@xframe_options_sameorigin  # shown in the document page's preview frame
-def document(request, pk: int):
-    """A dossier's file, inline (preview), for those who may see the dossier; the read is logged."""
-    doc = Document.objects.visible_to(request.user).select_related("dossier", "current__blob", "current__pdf")
-    doc = doc.filter(pk=pk).first()
-    if doc is None or doc.current is None:
-        raise Http404("Không tìm thấy tài liệu.")
-    log_access(
-        user=request.user,
-        objects=[doc.dossier] if doc.dossier_id else [doc],
-        object_type="dossier" if doc.dossier_id else "document",
-        ref=lambda o: o.code if doc.dossier_id else f"TL{o.pk}",
-        purpose=f"xem tài liệu {doc.component_code or doc.result_code}",
-        request=request,
-    )
-    # ?ban=pdf: the searchable PDF/A made by OCR (else the file as handed in).
-    blob = doc.current.pdf if request.GET.get("ban") == "pdf" and doc.current.pdf_id else doc.current.blob
-    response = FileResponse(blob.file.open("rb"), content_type=blob.content_type)
-    response["Content-Disposition"] = f'inline; filename="{doc.pk}-{doc.component_code or doc.result_code}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

@@ -21,12 +21,11 @@ from django_tasks import task
 
 from . import search
 from .models import Document, OcrStatus
-from .services import read_blob, search_text_of, store_bytes
+from .services import blob_as_pdf, search_text_of, store_bytes
 
 log = logging.getLogger(__name__)
 
 STAGES = {
-    "check": "Kiểm tra tệp",
     "pdf": "Chuyển sang PDF",
     "ocr": "Nhận dạng chữ (OCR)",
     "extract": "Trích xuất thông tin",
@@ -50,10 +49,8 @@ def digitize(doc_id: int) -> str:
     started = time.monotonic()
     blob = doc.current.blob
     try:
-        _stage(doc_id, "check")
-        data = read_blob(blob)
         _stage(doc_id, "pdf")
-        pdf = data if blob.content_type == "application/pdf" else ocr.to_pdf([(data, blob.content_type)])
+        data, pdf = blob_as_pdf(blob)
         pages = ocr.check_pdf(pdf)
         _stage(doc_id, "ocr")
         result = ocr.ocr(pdf)

@@ -25,7 +25,7 @@ from django_tasks import task
 from motcua.workcalendar.engine import VN_TZ
 
 from .models import Document, Kind, OcrStatus, Source
-from .services import checked_bytes, read_blob, register
+from .services import blob_as_pdf, checked_bytes, register
 
 RESULT_TEMPLATE_CODE = "KQ"
 
@@ -154,16 +154,12 @@ def certify_copy(original: Document, user, *, agency=None, now: dt.datetime | No
         agency = mine.get(d.agency_id) if d is not None and d.agency_id in mine else next(iter(mine.values()), None)
     if agency is None or (agency.pk not in mine and not user.is_superuser):
         raise ResultError("Bạn không thuộc cơ quan có thẩm quyền chứng thực bản sao này.", "not_allowed")
-    blob = original.pdf or original.current.blob
-    data = read_blob(blob)
-    pdf = data
-    if blob.content_type != "application/pdf":
-        from . import ocr
+    from . import ocr
 
-        try:
-            pdf = ocr.to_pdf([(data, blob.content_type)])
-        except ocr.OcrError as exc:
-            raise ResultError(exc.message, exc.code) from None
+    try:
+        _, pdf = blob_as_pdf(original.pdf or original.current.blob)
+    except ocr.OcrError as exc:
+        raise ResultError(exc.message, exc.code) from None
     day = now.astimezone(VN_TZ).date()
     with transaction.atomic():
         Agency.objects.select_for_update().filter(pk=agency.pk).first()  # serializes the book number

@@ -97,16 +97,24 @@ def store_blob(checked: CheckedFile) -> Blob:
 
 
 def store_bytes(data: bytes, content_type: str) -> Blob:
+    """Bytes the system made itself (an OCR'd PDF/A) of a known type."""
     sha = hashlib.sha256(data).hexdigest()
-    existing = Blob.objects.filter(sha256=sha).first()
-    if existing is not None:
-        return existing
     return store_blob(CheckedFile(ContentFile(data, name=sha), sha, content_type, len(data), sha))
 
 
 def read_blob(blob: Blob) -> bytes:
     with blob.file.open("rb") as f:
         return f.read()
+
+
+def blob_as_pdf(blob: Blob) -> tuple[bytes, bytes]:
+    """(the bytes as stored, the same as a PDF): an image is converted; raises ``ocr.OcrError``."""
+    data = read_blob(blob)
+    if blob.content_type == "application/pdf":
+        return data, data
+    from . import ocr
+
+    return data, ocr.to_pdf([(data, blob.content_type)])
 
 
 # ------------------------------------------------------------------------------------------------

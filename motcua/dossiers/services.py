@@ -860,10 +860,7 @@ def act(
             # The signed e-result is made by a background task once this transaction commits.
             from motcua.documents.results import queue_result_document
 
-            event_id = main.pk or Event.objects.filter(dossier=d, action=action).order_by("-pk").values_list(
-                "pk", flat=True
-            ).first()
-            queue_result_document(d.pk, event_id)
+            queue_result_document(d.pk, main.pk)  # bulk_create returns ids (PostgreSQL, SQLite ≥ 3.35)
     return d
 
 
