@@ -39,12 +39,6 @@ def index(doc: Document) -> None:
         c.execute("INSERT INTO documents_fts (rowid, body) VALUES (%s, %s)", [doc.pk, doc.search_text])
 
 
-def unindex(pk: int) -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as c:
-            c.execute("DELETE FROM documents_fts WHERE rowid = %s", [pk])
-
-
 def matching(qs, q: str):
     """``qs`` narrowed to documents matching every word of ``q`` (prefixes allowed)."""
     words = query_words(q)
