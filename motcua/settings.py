@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "motcua.identity",
     "motcua.dossiers",
     "motcua.documents",
+    "motcua.wallet",
     "motcua.engagement",
     "motcua.audit",
     "motcua.api",
@@ -214,6 +215,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The province this deployment serves (administrative unit code); used by the calendar's office
 # hours and the demo. Office hours and day-off decisions themselves are data (workcalendar admin).
 MOTCUA_PROVINCE_CODE = env.str("MOTCUA_PROVINCE_CODE", default="99")
+
+# National systems, reached only through the adapters in ``motcua.identity.adapters``. The defaults
+# point at the simulators that ``scripts/run`` starts (``python -m simulators.run``); a deployment
+# points them at the real endpoints (through the provincial integration platform, LGSP).
+POPULATION_DB_URL = env.str("POPULATION_DB_URL", default="http://127.0.0.1:8101")
+BUSINESS_REGISTRY_URL = env.str("BUSINESS_REGISTRY_URL", default="http://127.0.0.1:8102")
+NATIONAL_API_KEY = env.str("NATIONAL_API_KEY", default="motcua-sim")
+NATIONAL_TIMEOUT = env.float("NATIONAL_TIMEOUT", default=2.0)  # seconds per attempt (connect and read)
+NATIONAL_RETRIES = env.int("NATIONAL_RETRIES", default=2)  # extra attempts on connection errors and 5xx
+NATIONAL_CACHE_SECONDS = env.int("NATIONAL_CACHE_SECONDS", default=300)  # short: the national DB is the truth
+# VNeID (OpenID Connect, authorization code + PKCE).
+VNEID_ISSUER = env.str("VNEID_ISSUER", default="http://127.0.0.1:8103")
+VNEID_CLIENT_ID = env.str("VNEID_CLIENT_ID", default="motcua")
+VNEID_CLIENT_SECRET = env.str("VNEID_CLIENT_SECRET", default="motcua-vneid-secret")
 
 # --- Signing (motcua.signing) -----------------------------------------------------------------
 # PKCS#12 files and the demo CA live in SIGNING_PKI_DIR. With SIGNING_DEMO_PKI on, an agency without

@@ -59,6 +59,8 @@ COLUMNS = {
         ("copies", "Số bản"),
         ("reusable", "Được tái sử dụng"),
         ("template", "Mẫu đơn, tờ khai"),
+        ("reuse_from", "Giấy tờ đã cấp được tái sử dụng"),
+        ("data_source", "Khai thác từ CSDL"),
     ],
     SHEET_STEPS: [
         ("procedure", "Mã thủ tục"),
@@ -128,6 +130,8 @@ def version_to_dict(v: ProcedureVersion) -> dict:
                 "form": c.form,
                 "copies": c.copies,
                 "reusable": c.reusable,
+                "reuse_from": c.reuse_from,
+                "data_source": c.data_source,
                 "template": c.template,
             }
             for c in v.components.all()
@@ -376,6 +380,8 @@ def _child(sheet: str, row: _Row, ch) -> dict:
             "copies": row.integer("copies", "Số bản", 1),
             "reusable": row.boolean("reusable", "Được tái sử dụng", False),
             "template": row.text("template"),
+            "reuse_from": [v.strip() for v in row.text("reuse_from").replace(";", ",").split(",") if v.strip()],
+            "data_source": row.text("data_source"),
         }
     if sheet == SHEET_STEPS:
         return {
@@ -466,6 +472,8 @@ def export_xlsx(qs) -> bytes:
                     c.copies,
                     yes(c.reusable),
                     c.template,
+                    ", ".join(c.reuse_from),
+                    c.data_source,
                 ]
             )
         for s in v.steps.all():

@@ -8,6 +8,7 @@ so versions are never edited once published: a change is a new version (``servic
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -141,6 +142,24 @@ class ComponentForm(models.TextChoices):
     ORIGINAL_OR_COPY = "original_or_copy", "Bản chính hoặc bản sao"
 
 
+class DataSource(models.TextChoices):
+    """A national database that replaces a paper: the applicant is not asked for it when it answers."""
+
+    NONE = "", "Không"
+    POPULATION = "population", "Cơ sở dữ liệu quốc gia về dân cư"
+    BUSINESS_REGISTRY = "business_registry", "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp"
+
+
+def validate_doc_types(value) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and re.fullmatch(r"[0-9A-Za-z.\-_]{1,30}:[0-9A-Za-z.\-_]{1,40}", v) for v in value
+    ):
+        raise ValidationError(
+            "Danh sách mã loại giấy tờ được tái sử dụng phải có dạng [\"<mã thủ tục>:<mã kết quả>\", …], "
+            "ví dụ [\"1.001193:KQ01\"]."
+        )
+
+
 class Component(models.Model):
     """A dossier component (thành phần hồ sơ) the applicant hands in."""
 
@@ -152,6 +171,15 @@ class Component(models.Model):
     form = models.CharField("hình thức", max_length=20, choices=ComponentForm.choices, default=ComponentForm.ORIGINAL)
     copies = models.PositiveSmallIntegerField("số bản", default=1, validators=[MinValueValidator(1)])
     reusable = models.BooleanField("được tái sử dụng từ kho dữ liệu", default=False)
+    # The "only once" mapping: the papers (by document type, "<procedure>:<result/component code>")
+    # that satisfy this component when the owner already holds a valid one, and the national
+    # database that replaces it outright.
+    reuse_from = models.JSONField(
+        "giấy tờ đã cấp được tái sử dụng", default=list, blank=True, validators=[validate_doc_types]
+    )
+    data_source = models.CharField(
+        "khai thác từ cơ sở dữ liệu", max_length=20, choices=DataSource.choices, default="", blank=True
+    )
     template = models.CharField("mẫu đơn, tờ khai", max_length=500, blank=True)
     template_file = models.FileField("tệp mẫu", upload_to="catalog/templates/", blank=True)
 

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -27,6 +28,7 @@ from .models import (
     ApplicantType,
     Component,
     ComponentForm,
+    DataSource,
     ExemptionCondition,
     Fee,
     FeeKind,
@@ -36,6 +38,7 @@ from .models import (
     ProcedureVersion,
     ProcessStep,
     ResultType,
+    validate_doc_types,
 )
 
 PROCEDURE_KEYS = {
@@ -59,7 +62,7 @@ PROCEDURE_KEYS = {
     "fees",
     "steps",
 }
-COMPONENT_KEYS = {"code", "name", "required", "form", "copies", "reusable", "template"}
+COMPONENT_KEYS = {"code", "name", "required", "form", "copies", "reusable", "reuse_from", "data_source", "template"}
 RESULT_KEYS = {"code", "name", "validity_days"}
 FEE_KEYS = {"kind", "name", "amount", "exemptions"}
 STEP_KEYS = {"order", "name", "role", "agency_kind", "budget_days", "parallel"}
@@ -197,6 +200,14 @@ def validate_procedure(data: dict, where: str, known_levels: set[str], known_age
         if not isinstance(c["copies"], int) or c["copies"] < 1:
             ck.add(c, "Số bản phải là số nguyên dương.")
         c.setdefault("template", "")
+        c.setdefault("reuse_from", [])
+        try:
+            validate_doc_types(c["reuse_from"])
+        except ValidationError as exc:
+            ck.add(c, exc.messages[0])
+        c.setdefault("data_source", "")
+        if c["data_source"] not in DataSource.values:
+            ck.add(c, f"Cơ sở dữ liệu khai thác không hợp lệ: {c['data_source']!r}.")
 
     results = data.get("results")
     if not isinstance(results, list) or not results:
@@ -361,6 +372,8 @@ def _publish(data: dict, levels: dict, agencies: dict, where: str) -> str:
             form=c["form"],
             copies=c["copies"],
             reusable=c["reusable"],
+            reuse_from=c["reuse_from"],
+            data_source=c["data_source"],
             template=c["template"],
         )
         for i, c in enumerate(data["components"], start=1)

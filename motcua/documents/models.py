@@ -24,12 +24,14 @@ class Source(models.TextChoices):
     ONLINE_UPLOAD = "online_upload", "Tải lên trực tuyến"
     ISSUED_RESULT = "issued_result", "Kết quả giải quyết được cấp"
     CERTIFIED_COPY = "certified_copy", "Bản sao điện tử chứng thực từ bản chính"
+    OWNER_UPLOAD = "owner_upload", "Chủ sở hữu tự tải lên"
 
 
 class Kind(models.TextChoices):
     COMPONENT = "component", "Thành phần hồ sơ"
     RESULT = "result", "Kết quả giải quyết"
     CERTIFIED_COPY = "certified_copy", "Bản sao chứng thực"
+    PERSONAL = "personal", "Giấy tờ cá nhân tự lưu"  # the owner's own upload: never an authoritative record
 
 
 class OwnerType(models.TextChoices):
@@ -87,7 +89,29 @@ class DocumentQuerySet(models.QuerySet):
         # Correlated per document (an index lookup of its dossier): a newest-first search over a large
         # scope stops after a page without computing every dossier the user may read.
         readable = Dossier.objects.visible_to(user).filter(pk=models.OuterRef("dossier_id"))
-        return self.filter(models.Q(models.Exists(readable)) | self._own_agencies(user))
+        return self.filter(
+            models.Q(models.Exists(readable)) | self._own_agencies(user) | self._reused_or_shared(user)
+        )
+
+    @staticmethod
+    def _reused_or_shared(user) -> models.Q:
+        """The e-data store's part of the rule: a document a readable dossier reuses by reference,
+        and a document its owner shared (consent with purpose and expiry) with one of the user's agencies."""
+        from motcua.dossiers.models import Dossier
+        from motcua.org.models import StaffMembership
+        from motcua.wallet.models import Consent, Reuse
+
+        reading = Dossier.objects.visible_to(user).filter(pk=models.OuterRef("dossier_id"))
+        reused = Reuse.objects.filter(document=models.OuterRef("pk"), status="accepted").filter(
+            models.Exists(reading)
+        )
+        agencies = StaffMembership.objects.filter(user=user, active=True).values("agency")
+        shared = (
+            Consent.objects.active()
+            .filter(agency__in=agencies, owner_id_number=models.OuterRef("owner_id_number"))
+            .filter(models.Q(document__isnull=True) | models.Q(document=models.OuterRef("pk")))
+        )
+        return models.Q(models.Exists(reused)) | models.Q(models.Exists(shared))
 
     def without_dossier_visible_to(self, user) -> DocumentQuerySet:
         """The second half of the rule alone: documents outside any dossier, of the user's agencies."""
@@ -113,6 +137,9 @@ class Document(models.Model):
     )
     component_code = models.CharField("mã thành phần", max_length=40, blank=True)
     result_code = models.CharField("mã kết quả", max_length=40, blank=True)
+    # What paper this is, across procedures: "<procedure code>:<result or component code>"
+    # (e.g. "1.001193:KQ01", a birth certificate). The catalog's reuse mapping names these.
+    doc_type = models.CharField("mã loại giấy tờ", max_length=60, blank=True)
     name = models.CharField("tên tệp", max_length=255)
     title = models.CharField("tên giấy tờ", max_length=255, blank=True)
     current = models.ForeignKey(
@@ -126,6 +153,8 @@ class Document(models.Model):
     issuer = models.CharField("cơ quan cấp", max_length=255, blank=True)
     issue_date = models.DateField("ngày cấp", null=True, blank=True)
     valid_until = models.DateField("hiệu lực đến", null=True, blank=True)  # null: no expiry
+    revoked_at = models.DateTimeField("thời điểm thu hồi, hủy bỏ", null=True, blank=True)
+    revoked_reason = models.CharField("lý do thu hồi", max_length=500, blank=True)
     source = models.CharField("nguồn", max_length=20, choices=Source.choices, default=Source.PAPER_SCAN)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -171,6 +200,7 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["owner_id_number", "kind"], name="doc_owner_kind"),
             models.Index(fields=["agency", "kind", "issue_date"], name="doc_agency_kind_day"),
+            models.Index(fields=["owner_id_number", "doc_type"], name="doc_owner_type"),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +208,17 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("backoffice:document", args=[self.pk])
+
+    @property
+    def uri(self) -> str:
+        """The document's stable address in the e-data store (``wallet.uris`` resolves it)."""
+        from motcua.wallet.uris import uri_of
+
+        return uri_of(self)
+
+    def valid_on(self, day) -> bool:
+        """Issued or accepted, not revoked, not expired on ``day`` (only such are reused)."""
+        return self.revoked_at is None and (self.valid_until is None or self.valid_until >= day)
 
     # The current version's bytes, for callers that only need "the file".
     @property

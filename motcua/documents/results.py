@@ -25,7 +25,7 @@ from django_tasks import task
 from motcua.workcalendar.engine import VN_TZ
 
 from .models import Document, Kind, OcrStatus, Source
-from .services import blob_as_pdf, checked_bytes, register
+from .services import blob_as_pdf, checked_bytes, doc_type_of, register
 
 RESULT_TEMPLATE_CODE = "KQ"
 
@@ -112,6 +112,7 @@ def issue_result_document(dossier_id: int, event_id: int, *, now: dt.datetime | 
             dossier=d,
             agency=d.agency,
             result_code=result_code,
+            doc_type=doc_type_of(d, result_code),
             title=result_name,
             owner_type=d.applicant_type,
             owner_id_number=d.owner_id_number,
@@ -187,6 +188,7 @@ def certify_copy(original: Document, user, *, agency=None, now: dt.datetime | No
             dossier=original.dossier,
             agency=agency,
             component_code=original.component_code,
+            doc_type=original.doc_type,
             title=f"Bản sao chứng thực: {original.title or original.name}"[:255],
             owner_type=original.owner_type,
             owner_id_number=original.owner_id_number,

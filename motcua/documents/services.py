@@ -133,6 +133,14 @@ def merge(files: list[CheckedFile]) -> CheckedFile:
     return checked_bytes(pdf, files[0].name.rsplit(".", 1)[0] + ".pdf")
 
 
+def doc_type_of(dossier, code: str) -> str:
+    """The cross-procedure type of a dossier's paper or result: "<procedure code>:<code>"."""
+    from motcua.catalog.models import ProcedureVersion
+
+    procedure = ProcedureVersion.objects.filter(pk=dossier.version_id).values_list("procedure__code", flat=True)
+    return f"{procedure.first() or ''}:{code}"
+
+
 def attach(
     dossier,
     component_code: str,
@@ -153,6 +161,7 @@ def attach(
         dossier=dossier,
         agency_id=dossier.agency_id,
         component_code=component_code,
+        doc_type=doc_type_of(dossier, component_code),
         name=merged.name,
         title=title[:255],
         owner_type=OwnerType.ORGANIZATION if dossier.applicant_type == "organization" else OwnerType.CITIZEN,

@@ -56,6 +56,16 @@ class FeeStatus(models.TextChoices):
     EXEMPT = "exempt", "Được miễn"
 
 
+class IdentityStatus(models.TextChoices):
+    """The applicant checked against the National Population DB / business registry."""
+
+    UNCHECKED = "", "Chưa đối chiếu"
+    VERIFIED = "verified", "Đã đối chiếu, khớp"
+    MISMATCH = "mismatch", "Thông tin không khớp"
+    NOT_FOUND = "not_found", "Không tìm thấy trong cơ sở dữ liệu quốc gia"
+    NOT_VERIFIED = "not_verified", "Chưa đối chiếu được (hệ thống quốc gia không phản hồi)"
+
+
 class Outcome(models.TextChoices):
     APPROVED = "approved", "Giải quyết"
     REJECTED = "rejected", "Không giải quyết (có lý do)"
@@ -167,6 +177,11 @@ class Dossier(models.Model):
     owner_type = models.CharField(max_length=20, choices=ApplicantType.choices, default=ApplicantType.CITIZEN)
     owner_name = models.CharField("chủ hồ sơ", max_length=255)
     owner_id_number = models.CharField("số định danh chủ hồ sơ", max_length=20, db_index=True)
+    identity_status = models.CharField(
+        "đối chiếu định danh", max_length=16, choices=IdentityStatus.choices, default="", blank=True
+    )
+    identity_checked_at = models.DateTimeField("thời điểm đối chiếu", null=True, blank=True)
+    identity_detail = models.JSONField("kết quả đối chiếu", default=dict, blank=True)
     channel = models.CharField("kênh tiếp nhận", max_length=20, choices=Channel.choices)
     desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="dossiers", verbose_name="nơi tiếp nhận")
     receiving_agency = models.ForeignKey(

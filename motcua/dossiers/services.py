@@ -40,6 +40,7 @@ from .models import (
     DossierComponent,
     Event,
     FeeStatus,
+    IdentityStatus,
     Outcome,
     ReturnChannel,
     Step,
@@ -257,6 +258,10 @@ class Intake:
     memberships: list[StaffMembership] = field(default_factory=list)
     foreign: bool = False  # received outside the competent agency's own desks
     step_agencies: list[Agency] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # component code → where it came from, if not the applicant
+    # The applicant already checked against the national databases at the desk ({"status", "detail",
+    # "checked_at"}); None: checked by a background task once the dossier is committed.
+    identity: dict | None = None
 
 
 def _version_for(procedure_code: str, day: dt.date) -> ProcedureVersion:
@@ -338,9 +343,23 @@ def _competent_agency(
     )
 
 
-def _parse_components(version: ProcedureVersion, components) -> dict[str, int]:
+# Where a provided component came from. Anything but "applicant" is the "only once" principle at
+# work: the paper was not handed in again (wallet.services records which document, or which database).
+COMPONENT_SOURCES = {
+    "applicant": "Người nộp hồ sơ nộp",
+    "linked": "Chuyển từ thủ tục liên thông",
+    "data_store": "Tái sử dụng từ kho dữ liệu điện tử",
+    "population_db": "Khai thác từ CSDL quốc gia về dân cư",
+    "business_registry": "Khai thác từ CSDL quốc gia về đăng ký doanh nghiệp",
+}
+REUSE_SOURCES = ("data_store", "population_db", "business_registry")
+
+
+def _parse_components(version: ProcedureVersion, components) -> tuple[dict[str, int], dict[str, str]]:
+    """(component code → copies, component code → source for those not handed in by the applicant)."""
     known = {c.code: c for c in version.components.all()}
     provided: dict[str, int] = {}
+    sources: dict[str, str] = {}
     for item in components or []:
         code, copies = (item, None) if isinstance(item, str) else (item.get("code"), item.get("copies"))
         if code not in known:
@@ -349,7 +368,12 @@ def _parse_components(version: ProcedureVersion, components) -> dict[str, int]:
             provided[code] = int(copies or known[code].copies)
         except (TypeError, ValueError):
             raise InvalidInput(f"Số bản của thành phần '{code}' phải là số nguyên.", "invalid_component") from None
-    return provided
+        source = "applicant" if isinstance(item, str) else str(item.get("source") or "applicant")
+        if source not in COMPONENT_SOURCES or source == "linked":
+            raise InvalidInput(f"Nguồn của thành phần '{code}' không hợp lệ.", "invalid_component")
+        if source != "applicant":
+            sources[code] = source
+    return provided, sources
 
 
 def prepare_intake(
@@ -366,6 +390,7 @@ def prepare_intake(
     return_address: str = "",
     now: dt.datetime,
     linked: bool = False,
+    identity: dict | None = None,
 ) -> Intake:
     if channel not in Channel.values:
         raise InvalidInput("Kênh tiếp nhận không hợp lệ.", "invalid_channel")
@@ -388,7 +413,7 @@ def prepare_intake(
         desk = _desk_for_user(memberships if channel != Channel.ONLINE else [], desk_code)
     served = set(desk.served_agencies.values_list("id", flat=True))
     agency = _competent_agency(version, desk, served, agency_code, linked)
-    provided = _parse_components(version, components)
+    provided, sources = _parse_components(version, components)
     missing = [c.code for c in version.components.all() if c.required and c.code not in provided]
     cache: dict = {}
     return Intake(
@@ -405,6 +430,8 @@ def prepare_intake(
         memberships,
         foreign=agency.id != desk.agency_id and agency.id not in served,
         step_agencies=[_step_agency(s.agency_kind, s.role, desk, agency, cache) for s in version.steps.all()],
+        sources=sources,
+        identity=identity,
     )
 
 
@@ -454,7 +481,7 @@ def _instantiate(dossier: Dossier, intake: Intake, source: str = "applicant", st
                 required=c.required,
                 provided=c.code in intake.provided,
                 copies=intake.provided.get(c.code, c.copies),
-                source=source,
+                source=intake.sources.get(c.code, source),
             )
             for c in intake.version.components.all()
         ]
@@ -516,8 +543,37 @@ def _new_dossier(
         dossier.fee_status = FeeStatus.PAID
     if state == State.RECEIVED:
         _start_clock(dossier, now)
+    if intake.identity:
+        dossier.identity_status = intake.identity["status"]
+        dossier.identity_detail = intake.identity.get("detail") or {}
+        dossier.identity_checked_at = intake.identity.get("checked_at") or now
     dossier.save()
+    if not intake.identity:
+        transaction.on_commit(lambda: _queue_identity_check(dossier.pk))
     return dossier
+
+
+def _queue_identity_check(dossier_id: int) -> None:
+    from motcua.identity.tasks import verify_applicant_task
+
+    verify_applicant_task.enqueue(dossier_id, 1)
+
+
+def record_identity_check(dossier_id: int, status: str, detail: dict, *, now: dt.datetime | None = None) -> Event:
+    """The applicant checked (again) against the national databases, by the background task or an
+    officer's "check again": the dossier's identity fields and a ``verify_identity`` event, one transaction."""
+    if status not in IdentityStatus.values or not status:
+        raise InvalidInput("Kết quả đối chiếu không hợp lệ.", "invalid_identity_status")
+    now = now or timezone.now()
+    with transaction.atomic():
+        d = Dossier.objects.select_for_update().get(pk=dossier_id)
+        d.identity_status, d.identity_detail, d.identity_checked_at = status, detail, now
+        d.save(update_fields=["identity_status", "identity_detail", "identity_checked_at"])
+        acting = Acting(None, Actor.SYSTEM, None, "Hệ thống")
+        reason = str(detail.get("message", ""))[:500]
+        event = _event(d, "verify_identity", acting, now, d.state, d.state, reason=reason, payload={"status": status})
+        event.save()
+    return event
 
 
 def _creation_actor(user, intake: Intake) -> Acting:
@@ -667,6 +723,7 @@ def _intake_payload(intake: Intake) -> dict:
         "desk": intake.desk.code,
         "agency": intake.agency.code,
         "components": intake.provided,
+        "component_sources": intake.sources,
         "missing": intake.missing,
         "location_independent": intake.foreign,
     }
