@@ -23,9 +23,11 @@ from motcua.dossiers.models import Channel, Dossier, ReturnChannel
 from motcua.engagement import services as queue
 from motcua.engagement.models import Ticket
 from motcua.identity.ids import IdError, validate_id_number
-from motcua.identity.verification import verify
+from motcua.identity.tasks import verify_applicant_task
+from motcua.identity.verification import declared_consistency, verify
 from motcua.org.models import StaffMembership
 from motcua.org.roles import Role
+from motcua.wallet import services as wallet
 
 DESK_ROLES = (Role.DESK_OFFICER, Role.POSTAL_STAFF)
 FIELD_OF_CODE = {  # service error code → the form field the message goes next to
@@ -35,6 +37,7 @@ FIELD_OF_CODE = {  # service error code → the form field the message goes next
     "missing_reason": "supplement_reason",
     "missing_components": "components",
 }
+DEFAULT_REJECT_REASON = "Người nộp hồ sơ nộp lại bản giấy tờ."
 
 
 def _desks(user):
@@ -87,6 +90,9 @@ def intake(request):
     if code and version is None:
         context["errors"]["procedure"] = f"Không tìm thấy thủ tục có mã “{code}” đang có hiệu lực."
     if request.method == "POST" and version is not None:
+        if source.get("action") == "check":  # "check against the national DB and find held papers"
+            _check_applicant(context, version, source)
+            return render(request, "backoffice/intake/intake.html", context, status=400 if context["errors"] else 200)
         response = _submit(request, context, version, ticket)
         if response is not None:
             return response
@@ -103,16 +109,74 @@ def _ticket(raw, desks) -> Ticket | None:
     return Ticket.objects.filter(pk=int(raw), desk__in=desks).select_related("group", "desk").first()
 
 
-def _submit(request, context, version, ticket):
-    p = request.POST
+def _parse_dob(raw: str):
+    import datetime as dt
+
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.datetime.strptime(raw, "%d/%m/%Y").date()
+    except ValueError:
+        raise IdError("Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 12/03/1985.") from None
+
+
+def _check_applicant(context, version, p) -> None:
+    """Validate the applicant's ID, check them against the national database, and find the papers
+    the state already holds for this procedure (``context``: verification, proposals)."""
     errors = context["errors"]
     kind = "organization" if p.get("applicant_type") == "organization" else "citizen"
     try:
-        validate_id_number(p.get("id_number", ""), kind)
+        id_number = validate_id_number(p.get("id_number", ""), kind)
     except IdError as exc:
         errors["id_number"] = str(exc)
-    if not p.get("name", "").strip():
+        return
+    try:
+        dob = _parse_dob(p.get("dob", "")) if kind == "citizen" else None
+    except IdError as exc:
+        errors["dob"] = str(exc)
+        return
+    if dob is not None and (problems := declared_consistency(id_number, dob, "")):
+        errors["dob"] = " ".join(problems)
+    name = p.get("name", "").strip()
+    if not name:
         errors["name"] = "Vui lòng nhập họ tên người nộp hồ sơ."
+        return
+    check = verify(id_number, name, kind=kind, date_of_birth=dob)
+    context["verification"] = check
+    context["proposals"] = wallet.proposals(
+        version,
+        [id_number],
+        population_answered=check.answered and check.source == "population",
+        registry_answered=check.answered and check.source == "business",
+    )
+    for code, proposal in context["proposals"].items():  # what the officer chose, to show it again
+        proposal.choice = p.get(f"reuse_{code}", "use")
+        proposal.reason = p.get(f"reuse_reason_{code}", "").strip()
+        proposal.error = ""
+
+
+def _reuse_decisions(context, p, files, errors) -> tuple[list, list]:
+    """The officer's decision on each proposed reuse: use it (the applicant hands in nothing), or
+    not, with a reason (a paper handed in anyway counts as not used)."""
+    accepted, rejected = [], []
+    for code, proposal in context.get("proposals", {}).items():
+        choice, reason = proposal.choice, proposal.reason
+        if code in files:
+            rejected.append((proposal, reason or DEFAULT_REJECT_REASON))
+        elif choice == "reject":
+            if not reason:
+                proposal.error = errors[f"reuse_reason_{code}"] = "Vui lòng nêu lý do không sử dụng giấy tờ đã có."
+            rejected.append((proposal, reason))
+        else:
+            accepted.append(proposal)
+    return accepted, rejected
+
+
+def _submit(request, context, version, ticket):
+    p = request.POST
+    errors = context["errors"]
+    _check_applicant(context, version, p)
     files = {}
     for component in context["components"]:
         checked = []
@@ -124,10 +188,11 @@ def _submit(request, context, version, ticket):
         if checked:
             files[component.code] = checked
     scans = _picked_scans(context, files, errors)
+    accepted, rejected = _reuse_decisions(context, p, files, errors)
     try:
         if errors:
             return None
-        return _receive(request, context, version, ticket, files, scans)
+        return _receive(request, context, version, ticket, files, scans, accepted, rejected)
     finally:
         for item in scans:
             item.upload.close()
@@ -153,15 +218,17 @@ def _picked_scans(context, files, errors) -> list:
     return picked
 
 
-def _receive(request, context, version, ticket, files, scans):
+def _receive(request, context, version, ticket, files, scans, accepted, rejected):
     p = request.POST
     errors = context["errors"]
     kind = "organization" if p.get("applicant_type") == "organization" else "citizen"
+    reused = {proposal.component.code: proposal.source for proposal in accepted}
     provided = [
         {"code": c.code, "copies": _copies(p.get(f"copies_{c.code}"), c.copies)}
         for c in context["components"]
-        if c.code in context["checked"] or c.code in files
-    ]
+        if (c.code in context["checked"] or c.code in files) and c.code not in reused
+    ] + [{"code": code, "source": source} for code, source in reused.items()]
+    check = context["verification"]
     desk_code = context["desk"].code if context["desk"] else p.get("desk")
     intake_args = dict(
         user=request.user,
@@ -180,16 +247,21 @@ def _receive(request, context, version, ticket, files, scans):
         return_channel=p.get("return_channel") or ReturnChannel.COUNTER,
         return_address=p.get("return_address", ""),
         idempotency_key=p.get("form_id") or None,
+        identity={"status": check.status, "detail": check.detail()},
     )
     supplement = p.get("action") == "supplement"
     try:
         with transaction.atomic():
             if supplement:
-                dossier, _ = services.register_incomplete(reason=p.get("supplement_reason", ""), **intake_args)
+                dossier, created = services.register_incomplete(reason=p.get("supplement_reason", ""), **intake_args)
             else:
-                dossier, _ = services.create_dossier(fee_paid=bool(p.get("fee_paid")), **intake_args)
+                dossier, created = services.create_dossier(fee_paid=bool(p.get("fee_paid")), **intake_args)
             for component_code, checked in files.items():  # several files of one paper → one document
                 documents.attach(dossier, component_code, checked, user=request.user)
+            if created and (accepted or rejected):
+                wallet.record_reuses(dossier, accepted, rejected, user=request.user)
+            if created and check.status == "not_verified":  # the national system is down: retry later
+                transaction.on_commit(lambda: verify_applicant_task.enqueue(dossier.pk, 1))
             if ticket is not None:
                 queue.record_intake(ticket.pk, dossier, request.user)
             if scans:
@@ -201,6 +273,9 @@ def _receive(request, context, version, ticket, files, scans):
         return None
     except queue.QueueError as exc:
         errors["form"] = str(exc)
+        return None
+    except wallet.WalletError as exc:
+        errors["form"] = exc.message
         return None
     return redirect("backoffice:intake-done", code=dossier.code)
 
@@ -215,9 +290,9 @@ def intake_done(request, code):
     if dossier is None:
         raise Http404("Không tìm thấy hồ sơ.")
     log_access(user=request.user, objects=[dossier], object_type="dossier", purpose="tiếp nhận hồ sơ", request=request)
-    check = verify(dossier.applicant_id_number, dossier.applicant_name)
     missing = list(dossier.components.filter(required=True, provided=False))
-    return render(request, "backoffice/intake/done.html", {"d": dossier, "verification": check, "missing": missing})
+    reuses = list(dossier.reuses.select_related("document").order_by("component_code", "id"))
+    return render(request, "backoffice/intake/done.html", {"d": dossier, "missing": missing, "reuses": reuses})
 
 
 @login_required

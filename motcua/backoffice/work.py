@@ -49,8 +49,10 @@ from motcua.dossiers.models import (
     StepStatus,
 )
 from motcua.dossiers.states import DESK, FINAL_STATES, HANDLERS, TRANSITIONS, Actor, State
+from motcua.identity.tasks import verify_applicant
 from motcua.org.models import Agency, StaffMembership
 from motcua.org.roles import Role
+from motcua.wallet.models import Reuse
 from motcua.workcalendar.engine import UNITS_PER_DAY, OutOfCalendarRange
 from motcua.workcalendar.services import get_calendar
 
@@ -71,7 +73,7 @@ STEP_ROLE = {
 # Actions offered in bulk: the ones that need no per-dossier input.
 BULK_ACTIONS = ("acknowledge", "transfer", "forward", "send_back", "assign", "issue_result", "deliver")
 # Event actions that are not transitions of the table (intake).
-EVENT_LABELS = {"submit": "Nộp hồ sơ", "receive": "Tiếp nhận hồ sơ"}
+EVENT_LABELS = {"submit": "Nộp hồ sơ", "receive": "Tiếp nhận hồ sơ", "verify_identity": "Đối chiếu CSDL quốc gia"}
 REASON_REQUIRED = {"refuse", "request_supplement", "send_back", "apologize", "stop"}
 REASON_LABELS = {
     "refuse": "Lý do từ chối tiếp nhận",
@@ -544,6 +546,7 @@ def load_dossier(user, code: str) -> Dossier:
             Prefetch("components", queryset=DossierComponent.objects.order_by("id")),
             Prefetch("events", queryset=Event.objects.select_related("agency", "actor", "step").order_by("id")),
             Prefetch("notes", queryset=DossierNote.objects.select_related("author", "agency").order_by("id")),
+            Prefetch("reuses", queryset=Reuse.objects.select_related("document").order_by("component_code", "id")),
             Prefetch(
                 "documents",
                 queryset=Document.objects.select_related("current__blob", "current__pdf").order_by(
@@ -673,6 +676,17 @@ def render_dossier(
 @require_GET
 def dossier_page(request, code: str):
     return render_dossier(request, load_dossier(request.user, code))
+
+
+@login_required
+@require_POST
+def verify_identity(request, code: str):
+    """"Check again": ask the national database now (not the cache) and record the outcome."""
+    d = load_dossier(request.user, code)
+    check = verify_applicant(d.pk, fresh=True)
+    level = messages.SUCCESS if check and check.status == "verified" else messages.WARNING
+    messages.add_message(request, level, check.message if check else "Không đối chiếu được.")
+    return redirect("work:dossier", code=d.code)
 
 
 def action_input(action: str, post) -> tuple[dict, str, dict]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("can-bo/ho-so/<str:code>/", work.dossier_page, name="dossier"),
     path("can-bo/ho-so/<str:code>/thao-tac/<str:action>/", work.act, name="act"),
     path("can-bo/ho-so/<str:code>/ghi-chu/", work.note, name="note"),
+    path("can-bo/ho-so/<str:code>/doi-chieu/", work.verify_identity, name="verify-identity"),
     path("can-bo/ho-so/<str:code>/phieu/<str:number>/", work.slip, name="slip"),
     path("can-bo/tra-ket-qua/", work.returns, name="returns"),
     path("can-bo/tra-ket-qua/<str:code>/", work.return_result, name="return"),

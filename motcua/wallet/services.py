@@ -48,6 +48,9 @@ class Proposal:
     component: Component
     source: str  # ReuseSource
     document: Document | None = None
+    choice: str = "use"  # the officer's decision as shown on the intake form
+    reason: str = ""
+    error: str = ""
 
     @property
     def label(self) -> str:
