@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "motcua.audit",
     "motcua.api",
     "motcua.backoffice",
+    "motcua.portal",
     "motcua.signing",
 ]
 

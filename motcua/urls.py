@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("o/", include(oauth2_urls)),
     path("", include("motcua.engagement.urls")),
+    path("", include("motcua.portal.urls")),
     path("", include("motcua.backoffice.work_urls")),
     path("", include("motcua.backoffice.urls")),
 ]

@@ -168,3 +168,65 @@ def stranger(users):
 def _tasks_not_run(settings):
     """Background tasks are recorded, not run (tests of a task call its function directly)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+# ------------------------------------------------------------------------------------------------
+# National-system simulators: real HTTP servers (one set per test worker), reached through our adapters
+# ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def simulators():
+    """The population DB, business registry and VNeID simulators on free ports; our settings point at
+    them for the whole session (tests that inject faults clear them afterwards)."""
+    from django.conf import settings as django_settings
+
+    from simulators.business.app import create_app as business_app
+    from simulators.common import serve_in_thread
+    from simulators.population.app import create_app as population_app
+    from simulators.vneid.app import create_app as vneid_app
+
+    key = "motcua-test-key"
+    clients = [
+        {
+            "client_id": "motcua",
+            "client_secret": "motcua-test-secret",
+            "redirect_uri_prefixes": ["http://localhost:", "http://127.0.0.1:"],
+        }
+    ]
+    servers = {
+        "population": serve_in_thread(population_app(api_key=key)),
+        "business": serve_in_thread(business_app(api_key=key)),
+        "vneid": serve_in_thread(vneid_app(clients=clients, api_key=key)),
+    }
+    urls = {name: url for name, (url, _) in servers.items()}
+    overrides = {
+        "POPULATION_DB_URL": urls["population"],
+        "BUSINESS_REGISTRY_URL": urls["business"],
+        "NATIONAL_API_KEY": key,
+        "NATIONAL_TIMEOUT": 1.0,
+        "VNEID_ISSUER": urls["vneid"],
+        "VNEID_CLIENT_ID": "motcua",
+        "VNEID_CLIENT_SECRET": "motcua-test-secret",
+    }
+    saved = {k: getattr(django_settings, k) for k in overrides}
+    for k, v in overrides.items():
+        setattr(django_settings, k, v)
+    yield urls
+    for k, v in saved.items():
+        setattr(django_settings, k, v)
+    for _, stop in servers.values():
+        stop()
+
+
+@pytest.fixture(autouse=True)
+def _national_systems(request, simulators):
+    """Every test reaches the simulators (never a real national system), with a cold cache."""
+    import requests as http
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    for url in simulators.values():
+        try:
+            http.delete(f"{url}/_sim/faults", timeout=2)
+        except http.RequestException:
+            pass

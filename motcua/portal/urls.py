@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("dang-nhap/", views.login_page, name="login"),
+    path("dang-nhap/vneid/", views.vneid_start, name="vneid"),
+    path("dang-nhap/vneid/ket-qua/", views.vneid_callback, name="vneid-callback"),
+    path("dang-xuat/", views.logout_view, name="logout"),
+    path("cong-dan/kho-du-lieu/", views.wallet_page, name="wallet"),
+    path("cong-dan/kho-du-lieu/tai-len/", views.wallet_upload, name="wallet-upload"),
+    path("cong-dan/kho-du-lieu/<int:pk>/tai-ve/", views.wallet_download, name="wallet-download"),
+    path("cong-dan/chia-se/", views.consents_page, name="consents"),
+    path("cong-dan/chia-se/<int:pk>/rut-lai/", views.consent_revoke, name="consent-revoke"),
+    path("cong-dan/nhat-ky-truy-cap/", views.access_log_page, name="access-log"),
+    path("cong-dan/tai-khoan/", views.account_page, name="account"),
+]

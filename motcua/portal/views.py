@@ -1,0 +1,297 @@
+"""Citizen pages: login (VNeID or a local account), the e-data store ("my data store"), sharing,
+who read my data, linked accounts and organizations. Thin: rules live in ``identity.services``
+and ``wallet.services``; every read of a document is logged (``audit.log_access``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+
+from authlib.integrations.base_client.errors import OAuthError
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from motcua.audit.services import log_access
+from motcua.documents import services as documents
+from motcua.documents.models import Document
+from motcua.identity import services as identity
+from motcua.identity.models import CitizenAccount
+from motcua.org.models import Agency, StaffMembership
+from motcua.wallet import services as wallet
+from motcua.wallet.models import Consent
+
+from . import vneid
+
+logger = logging.getLogger(__name__)
+ACTION_LABELS = {"read": "Xem", "export": "Tải về, trích xuất", "print": "In"}
+
+
+def _owners(person) -> list[wallet.Owner]:
+    """The stores this person may open: their own, and those of organizations they represent."""
+    return [wallet.Owner(person.id_number, person.full_name)] + [
+        wallet.Owner(o.code, o.name) for o in identity.organizations_of(person)
+    ]
+
+
+def citizen_required(view):
+    """A logged-in citizen resolving to a person (VNeID, or a local account linked to it)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('portal:login')}?next={request.get_full_path()}")
+        person = identity.person_of(request.user)
+        if person is None:
+            return render(request, "portal/unverified.html", status=403)
+        request.person = person
+        owners = _owners(person)
+        chosen = request.GET.get("chu") or request.POST.get("chu") or person.id_number
+        request.owner = next((o for o in owners if o.id_number == chosen), owners[0])
+        request.owners = owners
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# ------------------------------------------------------------------------------------------------
+# Login
+# ------------------------------------------------------------------------------------------------
+def login_page(request):
+    """Choose VNeID, or a local account (email + password)."""
+    error = ""
+    if request.method == "POST":
+        user = authenticate(
+            request, username=request.POST.get("email", "").strip().lower(), password=request.POST.get("password", "")
+        )
+        if user is not None and CitizenAccount.objects.filter(user=user).exists():
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(_next(request) or "portal:wallet")
+        error = "Thư điện tử hoặc mật khẩu không đúng."
+    return render(request, "portal/login.html", {"error": error, "next": _next(request)}, status=400 if error else 200)
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return target if ok else ""
+
+
+def vneid_start(request):
+    request.session["vneid_next"] = _next(request)
+    redirect_uri = request.build_absolute_uri(reverse("portal:vneid-callback"))
+    try:
+        return vneid.client().authorize_redirect(request, redirect_uri)
+    except Exception as exc:  # the provider's metadata could not be read: down or misconfigured
+        logger.warning("VNeID unavailable: %s", exc.__class__.__name__)
+        messages.error(request, "Hệ thống định danh điện tử VNeID đang không phản hồi. Vui lòng thử lại sau.")
+        return redirect("portal:login")
+
+
+def vneid_callback(request):
+    try:
+        token = vneid.client().authorize_access_token(request)
+    except OAuthError as exc:
+        if exc.error == "access_denied":
+            messages.error(request, "Bạn đã hủy đăng nhập bằng VNeID.")
+        else:
+            messages.error(request, "Đăng nhập bằng VNeID không thành công. Vui lòng thử lại.")
+        return redirect("portal:login")
+    except Exception as exc:  # token endpoint down, bad signature, …: never a 500
+        logger.warning("VNeID callback failed: %s", exc.__class__.__name__)
+        messages.error(request, "Đăng nhập bằng VNeID không thành công. Vui lòng thử lại.")
+        return redirect("portal:login")
+    try:
+        user = identity.login_vneid(token.get("userinfo") or {})
+    except identity.IdentityError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(request.session.pop("vneid_next", "") or "portal:wallet")
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("portal:login")
+
+
+# ------------------------------------------------------------------------------------------------
+# The e-data store
+# ------------------------------------------------------------------------------------------------
+@citizen_required
+def wallet_page(request):
+    sections = wallet.holdings([request.owner.id_number])
+    return render(request, "portal/wallet.html", {"sections": sections, "upload_error": ""})
+
+
+@citizen_required
+def wallet_download(request, pk: int):
+    doc = (
+        wallet.owner_documents([o.id_number for o in request.owners])
+        .select_related("current__blob", "current__pdf")
+        .filter(pk=pk)
+        .first()
+    )
+    if doc is None:
+        raise Http404("Không tìm thấy giấy tờ.")
+    log_access(
+        user=request.user,
+        objects=[doc],
+        object_type="document",
+        ref=lambda d: f"TL{d.pk}",
+        purpose="chủ sở hữu tải về",
+        request=request,
+    )
+    blob = doc.pdf or doc.current.blob
+    name = doc.name if blob.pk == doc.current.blob_id else f"{doc.name.rsplit('.', 1)[0]}.pdf"
+    response = FileResponse(blob.file.open("rb"), content_type=blob.content_type, as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@citizen_required
+@require_POST
+def wallet_upload(request):
+    upload = request.FILES.get("file")
+    error = ""
+    if upload is None:
+        error = "Vui lòng chọn tệp cần tải lên."
+    else:
+        try:
+            checked = documents.check_upload(upload)
+            wallet.upload_own(request.owner, checked, title=request.POST.get("title", ""), user=request.user)
+        except (documents.UploadError, wallet.WalletError) as exc:
+            error = getattr(exc, "message", str(exc))
+    if error:
+        sections = wallet.holdings([request.owner.id_number])
+        return render(request, "portal/wallet.html", {"sections": sections, "upload_error": error}, status=400)
+    messages.success(request, "Đã lưu giấy tờ vào kho dữ liệu của bạn.")
+    return redirect(f"{reverse('portal:wallet')}?chu={request.owner.id_number}")
+
+
+# ------------------------------------------------------------------------------------------------
+# Sharing and the access log
+# ------------------------------------------------------------------------------------------------
+@citizen_required
+def consents_page(request):
+    errors: dict = {}
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        agency = Agency.objects.filter(pk=request.POST.get("agency") or 0).first()
+        doc = None
+        if request.POST.get("document"):
+            doc = wallet.owner_documents([request.owner.id_number]).filter(pk=request.POST["document"]).first()
+            if doc is None:
+                errors["document"] = "Giấy tờ được chọn không thuộc kho dữ liệu của bạn."
+        if agency is None:
+            errors["agency"] = "Vui lòng chọn cơ quan được chia sẻ."
+        try:
+            expires = dt.datetime.strptime(request.POST.get("expires", "").strip(), "%d/%m/%Y").date()
+        except ValueError:
+            errors["expires"] = "Ngày hết hạn phải có dạng ngày/tháng/năm, ví dụ 31/12/2026."
+            expires = None
+        if not errors:
+            try:
+                wallet.grant_consent(
+                    request.owner,
+                    agency=agency,
+                    purpose=request.POST.get("purpose", ""),
+                    expires_on=expires,
+                    document=doc,
+                    user=request.user,
+                )
+            except wallet.WalletError as exc:
+                errors["purpose" if exc.code == "missing_purpose" else "expires"] = exc.message
+        if not errors:
+            messages.success(request, f"Đã chia sẻ dữ liệu với {agency.name}.")
+            return redirect(f"{reverse('portal:consents')}?chu={request.owner.id_number}")
+    context = {
+        "consents": Consent.objects.filter(owner_id_number=request.owner.id_number).select_related(
+            "agency", "document"
+        ),
+        "agencies": Agency.objects.active_on().order_by("name").only("id", "name"),
+        "documents": wallet.owner_documents([request.owner.id_number])
+        .only("id", "title", "name")
+        .order_by("-id")[:200],
+        "errors": errors,
+        "values": values,
+    }
+    return render(request, "portal/consents.html", context, status=400 if errors else 200)
+
+
+@citizen_required
+@require_POST
+def consent_revoke(request, pk: int):
+    try:
+        wallet.revoke_consent(request.owner, pk)
+        messages.success(request, "Đã rút lại sự đồng ý chia sẻ.")
+    except wallet.WalletError as exc:
+        messages.error(request, exc.message)
+    return redirect(f"{reverse('portal:consents')}?chu={request.owner.id_number}")
+
+
+@citizen_required
+def access_log_page(request):
+    rows = list(wallet.access_log([request.owner.id_number], exclude_user=request.user))
+
+    def doc_id(r) -> int | None:
+        ref = r.object_ref[2:] if r.object_ref.startswith("TL") else ""
+        return int(ref) if r.object_type == "document" and ref.isdigit() else None
+
+    docs = Document.objects.filter(pk__in=[i for r in rows if (i := doc_id(r))]).only("id", "title", "name").in_bulk()
+    users = {r.user_id for r in rows if r.user_id}
+    agencies: dict[int, str] = {}
+    for m in StaffMembership.objects.filter(user_id__in=users, active=True).select_related("agency").order_by("id"):
+        agencies.setdefault(m.user_id, m.agency.name)
+    entries = []
+    for r in rows:
+        doc = docs.get(doc_id(r) or 0)
+        entries.append(
+            {
+                "at": r.at,
+                "who": (r.user.get_full_name() or r.user.get_username()) if r.user_id else r.client_id,
+                "agency": agencies.get(r.user_id, ""),
+                "what": (doc.title or doc.name) if doc else ("Hồ sơ" if r.object_type == "dossier" else "Giấy tờ"),
+                "dossier": r.object_ref if r.object_type == "dossier" else "",
+                "purpose": r.purpose,
+                "action": ACTION_LABELS.get(r.action, r.action),
+            }
+        )
+    return render(request, "portal/access_log.html", {"entries": entries})
+
+
+# ------------------------------------------------------------------------------------------------
+# Account: the person, linked logins, organizations
+# ------------------------------------------------------------------------------------------------
+@citizen_required
+def account_page(request):
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "link_local":
+                identity.link_local_account(
+                    request.user, request.POST.get("email", ""), request.POST.get("password", "")
+                )
+                messages.success(
+                    request, "Đã liên kết tài khoản: đăng nhập bằng tài khoản này cũng vào kho dữ liệu của bạn."
+                )
+            elif request.POST.get("action") == "link_org":
+                rep = identity.link_representative(request.person, request.POST.get("code", ""))
+                messages.success(request, f"Đã liên kết với {rep.organization.name}.")
+            return redirect("portal:account")
+        except identity.IdentityError as exc:
+            errors[request.POST.get("action", "form")] = exc.message
+    context = {
+        "person": request.person,
+        "record": request.person.record or {},
+        "accounts": CitizenAccount.objects.filter(person=request.person).select_related("user"),
+        "organizations": identity.organizations_of(request.person),
+        "errors": errors,
+    }
+    return render(request, "portal/account.html", context, status=400 if errors else 200)
