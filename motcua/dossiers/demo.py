@@ -531,6 +531,9 @@ class _Generator:
             spec["late"] = target in (S.RETURNED, S.AWAITING_RETURN, S.IN_PROCESSING) and rng.random() < 0.08
             specs.append(spec)
             total += 1
+        # The e-data store's demo: Nguyễn Văn An (in the simulated population DB, VNeID password
+        # 123456) holds a certificate of marital status, proposed for reuse when he registers a marriage.
+        specs.append({"target": S.RETURNED, "desk": c, "procedure": "1.004873", "applicant": DEMO_CITIZEN})
         return specs
 
     def _desk_of(self, kind: str) -> Desk:
@@ -567,6 +570,8 @@ class _Generator:
                 choices = self.procs_at(desk, online=online, min_limit=lo, max_limit=hi)
             if "incomplete" in features:  # something required must be missing
                 choices = [c for c in choices if c.required]
+            if spec.get("procedure"):
+                choices = [c for c in self.procs_at(desk, online=online) if c.code == spec["procedure"]]
             if choices:
                 break
         else:
@@ -574,7 +579,7 @@ class _Generator:
         proc = rng.choice(choices)
         case = Case(index, desk, proc, target, channel, features, late)
         case.return_channel = self._return_channel(channel)
-        case.applicant = self._person(desk)
+        case.applicant = dict(spec["applicant"]) if spec.get("applicant") else self._person(desk)
         self._plan(case)
         return case
 
@@ -1025,6 +1030,10 @@ class _Generator:
     # -- people -------------------------------------------------------------------------------
     def _person(self, desk: Desk, child=False, elderly=False, family: str | None = None) -> dict:
         rng = self.rng
+        if not child and not elderly and family is None:
+            found = self._resident(desk)
+            if found is not None:
+                return found
         female = rng.random() < 0.52
         family = family or _weighted(rng, FAMILY)
         name = f"{family} {rng.choice(MIDDLE_F if female else MIDDLE_M)} {rng.choice(GIVEN_F if female else GIVEN_M)}"
@@ -1046,6 +1055,20 @@ class _Generator:
             return {k: v for k, v in person.items() if k in ("name", "id_number", "address")}
         return person
 
+    def _resident(self, desk: Desk) -> dict | None:
+        """An adult of the simulated National Population DB, so the demo's applicants verify."""
+        from simulators.population.people import DEFAULT_SIZE, person
+
+        this_year = self.as_of.astimezone(VN_TZ).year
+        for _ in range(40):
+            r = person(self.rng.randrange(DEFAULT_SIZE))
+            age = this_year - int(r["date_of_birth"][:4])
+            if r["status"] == "alive" and 18 <= age <= 75 and len(r["id_number"]) == 12:
+                phone = f"{self.rng.choice(MOBILE_PREFIXES)}{self.rng.randrange(10**7):07d}"
+                address = (r.get("current_residence") or r["permanent_residence"])["address"]
+                return {"name": r["full_name"], "id_number": r["id_number"], "phone": phone, "address": address}
+        return None
+
     def _address(self, desk: Desk) -> str:
         rng = self.rng
         unit = desk.agency.unit
@@ -1063,6 +1086,10 @@ class _Generator:
             parts.append(unit.parent.name)
         parts.append("tỉnh An Hòa")
         return ", ".join(parts)
+
+
+DEMO_CITIZEN = {"name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "0912345678",
+                "address": "Số 12, thôn 3, xã Tân Lập, tỉnh An Hòa"}
 
 
 def _budget(step) -> float:
