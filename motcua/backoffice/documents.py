@@ -172,3 +172,17 @@ def certify(request, pk: int):
         return redirect(_back(doc))
     messages.success(request, f"Đã chứng thực bản sao điện tử, số chứng thực {copy.doc_number}.")
     return redirect("backoffice:document-detail", pk=copy.pk)
+
+
+@login_required
+@require_POST
+def revoke(request, pk: int):
+    """The issuing agency revokes a result or certified copy; the owner's store shows it revoked."""
+    doc = _doc(request.user, pk)
+    try:
+        services.revoke(doc, request.POST.get("reason", ""), request.user)
+    except services.RevokeError as exc:
+        messages.error(request, str(exc))
+        return redirect("backoffice:document-detail", pk=doc.pk)
+    messages.success(request, "Đã thu hồi giấy tờ; giấy tờ không còn được tái sử dụng.")
+    return redirect("backoffice:document-detail", pk=doc.pk)

@@ -23,4 +23,5 @@ urlpatterns = [
     path("can-bo/tai-lieu/<int:pk>/so-hoa-lai/", documents.retry, name="document-retry"),
     path("can-bo/tai-lieu/<int:pk>/phien-ban/", documents.new_version, name="document-version"),
     path("can-bo/tai-lieu/<int:pk>/chung-thuc/", documents.certify, name="document-certify"),
+    path("can-bo/tai-lieu/<int:pk>/thu-hoi/", documents.revoke, name="document-revoke"),
 ]

@@ -73,7 +73,12 @@ STEP_ROLE = {
 # Actions offered in bulk: the ones that need no per-dossier input.
 BULK_ACTIONS = ("acknowledge", "transfer", "forward", "send_back", "assign", "issue_result", "deliver")
 # Event actions that are not transitions of the table (intake).
-EVENT_LABELS = {"submit": "Nộp hồ sơ", "receive": "Tiếp nhận hồ sơ", "verify_identity": "Đối chiếu CSDL quốc gia"}
+EVENT_LABELS = {
+    "submit": "Nộp hồ sơ",
+    "receive": "Tiếp nhận hồ sơ",
+    "verify_identity": "Đối chiếu CSDL quốc gia",
+    "revoke_document": "Thu hồi giấy tờ đã cấp",
+}
 REASON_REQUIRED = {"refuse", "request_supplement", "send_back", "apologize", "stop"}
 REASON_LABELS = {
     "refuse": "Lý do từ chối tiếp nhận",

@@ -155,6 +155,9 @@ class Document(models.Model):
     valid_until = models.DateField("hiệu lực đến", null=True, blank=True)  # null: no expiry
     revoked_at = models.DateTimeField("thời điểm thu hồi, hủy bỏ", null=True, blank=True)
     revoked_reason = models.CharField("lý do thu hồi", max_length=500, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     source = models.CharField("nguồn", max_length=20, choices=Source.choices, default=Source.PAPER_SCAN)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

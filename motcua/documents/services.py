@@ -256,6 +256,50 @@ FIELD_TO_METADATA = {
 }
 
 
+def revoke(doc: Document, reason: str, user, *, now=None) -> Document:
+    """The issuing agency revokes a result or certified copy (thu hồi, hủy bỏ): it stays in the
+    owner's store, marked, and is never proposed for reuse again. One transaction with the dossier's
+    ``revoke_document`` event when the document belongs to a dossier."""
+    from motcua.dossiers.models import Event
+    from motcua.org.models import StaffMembership
+
+    reason = (reason or "").strip()
+    if doc.kind not in (Kind.RESULT, Kind.CERTIFIED_COPY):
+        raise RevokeError("Chỉ thu hồi được kết quả giải quyết hoặc bản sao chứng thực.")
+    if not reason:
+        raise RevokeError("Vui lòng nêu lý do thu hồi.")
+    membership = StaffMembership.objects.filter(user=user, active=True, agency_id=doc.agency_id).first()
+    if membership is None and not getattr(user, "is_superuser", False):
+        raise RevokeError("Chỉ cơ quan đã cấp mới được thu hồi giấy tờ này.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=doc.pk)
+        if locked.revoked_at is not None:
+            raise RevokeError("Giấy tờ này đã bị thu hồi.")
+        locked.revoked_at, locked.revoked_reason, locked.revoked_by = now, reason[:500], _user(user)
+        locked.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+        if locked.dossier_id:
+            d = locked.dossier
+            Event.objects.create(
+                dossier=d,
+                action="revoke_document",
+                at=now,
+                actor=_user(user),
+                actor_name=user.get_full_name() or user.get_username(),
+                actor_role=membership.role if membership else "system",
+                agency_id=doc.agency_id,
+                from_state=d.state,
+                to_state=d.state,
+                reason=reason[:500],
+                payload={"document": locked.pk, "doc_type": locked.doc_type},
+            )
+    return locked
+
+
+class RevokeError(Exception):
+    """A refused revocation, with a Vietnamese message."""
+
+
 def confirm_fields(doc: Document, values: dict[str, str], user, metadata: dict | None = None) -> Document:
     """The officer checked the extracted fields beside the image: store them (as corrected) and the
     metadata they imply, in one transaction."""
