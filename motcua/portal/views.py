@@ -196,6 +196,10 @@ def consents_page(request):
         except ValueError:
             errors["expires"] = "Ngày hết hạn phải có dạng ngày/tháng/năm, ví dụ 31/12/2026."
             expires = None
+        if not request.POST.get("purpose", "").strip():
+            errors["purpose"] = "Vui lòng nêu mục đích chia sẻ dữ liệu."
+        if expires is not None and expires <= dt.date.today():
+            errors["expires"] = "Ngày hết hạn chia sẻ phải sau ngày hôm nay."
         if not errors:
             try:
                 wallet.grant_consent(

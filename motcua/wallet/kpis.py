@@ -1,4 +1,4 @@
-""""Only once" metrics (for the reports issue): how often the state asked again for what it held.
+""" "Only once" metrics (for the reports issue): how often the state asked again for what it held.
 
 Definitions (SPEC §3, "applicants who did not re-submit an accepted paper: 30% (2022) → 80% (2025)"):
 
@@ -18,6 +18,7 @@ agency (the handling agency), administrative level, or month. Aggregates in SQL,
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
@@ -28,6 +29,7 @@ from motcua.workcalendar.engine import VN_TZ
 
 from .models import Reuse, ReuseStatus
 
+LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")  # a named zone: SQL truncation needs one
 GROUPS = {
     "agency": ("agency_id", "agency__name"),
     "level": ("agency__unit__level__code", "agency__unit__level__name"),
@@ -57,25 +59,26 @@ def reuse_rates(start: dt.date, end: dt.date, *, group_by: str | None = None, ag
     dq = dossiers.annotate(held=Exists(held), rejected=Exists(rejected))
     cq = DossierComponent.objects.filter(dossier__in=dossiers, provided=True)
     if group_by == "month":
-        dq = dq.annotate(month=TruncMonth("submitted_at", tzinfo=VN_TZ))
-        cq = cq.annotate(month=TruncMonth("dossier__submitted_at", tzinfo=VN_TZ))
+        dq = dq.annotate(month=TruncMonth("submitted_at", tzinfo=LOCAL_TZ))
+        cq = cq.annotate(month=TruncMonth("dossier__submitted_at", tzinfo=LOCAL_TZ))
     elif keys:
         cq = cq.annotate(**{k.replace("__", "_"): F(f"dossier__{k}") for k in keys})
-    d_rows = dq.values(*keys).annotate(
-        dossiers=Count("pk"),
-        with_held=Count("pk", filter=Q(held=True)),
-        resubmitted_nothing=Count("pk", filter=Q(held=True, rejected=False)),
-    )
-    c_keys = [k if group_by in ("month", None) else k.replace("__", "_") for k in keys]
-    c_rows = {
-        tuple(r[k] for k in c_keys): r
-        for r in cq.values(*c_keys).annotate(
-            components=Count("pk"), reused=Count("pk", filter=Q(source__in=REUSE_SOURCES))
-        )
+    d_counts = {
+        "dossiers": Count("pk"),
+        "with_held": Count("pk", filter=Q(held=True)),
+        "resubmitted_nothing": Count("pk", filter=Q(held=True, rejected=False)),
     }
+    c_counts = {"components": Count("pk"), "reused": Count("pk", filter=Q(source__in=REUSE_SOURCES))}
+    c_keys = [k if group_by == "month" else k.replace("__", "_") for k in keys]
+    if keys:
+        d_rows = list(dq.values(*keys).annotate(**d_counts).order_by(*keys))
+        c_rows = {tuple(r[k] for k in c_keys): r for r in cq.values(*c_keys).annotate(**c_counts)}
+    else:  # one row for the whole period
+        d_rows = [dq.aggregate(**d_counts)]
+        c_rows = {(): cq.aggregate(**c_counts)}
     out = []
-    for r in d_rows.order_by(*keys):
-        c = c_rows.get(tuple(r[k] for k in keys), {"components": 0, "reused": 0})
+    for r in d_rows:
+        c = c_rows.get(tuple(r[k] for k in keys)) or {"components": 0, "reused": 0}
         out.append(
             {
                 **{k: r[k] for k in keys},
