@@ -243,7 +243,6 @@ def generate_documents(args) -> float | None:
         return None
     need = args.docs - have
     say(f"reuse: generating {need:,} documents (have {have:,}) over {args.owners:,} owners …")
-    t0 = time.perf_counter()
     rng = random.Random(args.seed * 1_000_003 + have)
     current = shared_version()
     reused, every, titles = doc_types()
@@ -286,6 +285,7 @@ def generate_documents(args) -> float | None:
     )
     today = dt.date.today().toordinal()
     fromordinal = dt.date.fromordinal
+    t0 = time.perf_counter()
     if need >= BULK:
         drop_indexes()
     with connection.cursor() as c:

@@ -5,10 +5,10 @@ from . import views
 app_name = "portal"
 
 urlpatterns = [
-    path("dang-nhap/", views.login_page, name="login"),
-    path("dang-nhap/vneid/", views.vneid_start, name="vneid"),
-    path("dang-nhap/vneid/ket-qua/", views.vneid_callback, name="vneid-callback"),
-    path("dang-xuat/", views.logout_view, name="logout"),
+    path("cong-dan/dang-nhap/", views.login_page, name="login"),
+    path("cong-dan/dang-nhap/vneid/", views.vneid_start, name="vneid"),
+    path("cong-dan/dang-nhap/vneid/ket-qua/", views.vneid_callback, name="vneid-callback"),
+    path("cong-dan/dang-xuat/", views.logout_view, name="logout"),
     path("cong-dan/kho-du-lieu/", views.wallet_page, name="wallet"),
     path("cong-dan/kho-du-lieu/tai-len/", views.wallet_upload, name="wallet-upload"),
     path("cong-dan/kho-du-lieu/<int:pk>/tai-ve/", views.wallet_download, name="wallet-download"),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from motcua.audit.services import log_access
 from motcua.documents import services as documents
 from motcua.documents.models import Document
+from motcua.dossiers.slips import vn_name
 from motcua.identity import services as identity
 from motcua.identity.models import CitizenAccount
 from motcua.org.models import Agency, StaffMembership
@@ -259,7 +260,7 @@ def access_log_page(request):
         entries.append(
             {
                 "at": r.at,
-                "who": (r.user.get_full_name() or r.user.get_username()) if r.user_id else r.client_id,
+                "who": vn_name(r.user) if r.user_id else r.client_id,
                 "agency": agencies.get(r.user_id, ""),
                 "what": (doc.title or doc.name) if doc else ("Hồ sơ" if r.object_type == "dossier" else "Giấy tờ"),
                 "dossier": r.object_ref if r.object_type == "dossier" else "",

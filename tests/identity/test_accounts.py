@@ -22,7 +22,7 @@ def browser() -> Client:
 
 def vneid_login(client: Client, id_number: str = AN, password: str = "123456", action: str = "login"):
     """Drive the OIDC flow: our redirect → the provider's login form → back to our callback."""
-    start = client.get("/dang-nhap/vneid/")
+    start = client.get("/cong-dan/dang-nhap/vneid/")
     assert start.status_code == 302, start.content[:500]
     page = requests.get(start["Location"], timeout=5)
     assert page.status_code == 200 and "VNeID" in page.text
@@ -63,12 +63,12 @@ def test_vneid_login_resolves_to_one_person_and_opens_the_data_store(simulators)
 def test_cancelled_or_tampered_login_is_refused_with_a_message(simulators):
     client = browser()
     r = vneid_login(client, action="cancel")
-    assert r.status_code == 302 and r["Location"] == "/dang-nhap/"
-    assert "hủy đăng nhập" in client.get("/dang-nhap/").content.decode()
+    assert r.status_code == 302 and r["Location"] == "/cong-dan/dang-nhap/"
+    assert "hủy đăng nhập" in client.get("/cong-dan/dang-nhap/").content.decode()
     # A callback whose state this session never issued.
-    r = client.get("/dang-nhap/vneid/ket-qua/?code=abc&state=forged")
+    r = client.get("/cong-dan/dang-nhap/vneid/ket-qua/?code=abc&state=forged")
     assert r.status_code == 302 and "_auth_user_id" not in client.session
-    assert "không thành công" in client.get("/dang-nhap/").content.decode()
+    assert "không thành công" in client.get("/cong-dan/dang-nhap/").content.decode()
 
 
 @pytest.mark.django_db
@@ -81,9 +81,9 @@ def test_wrong_password_stays_on_the_provider(simulators):
 def test_provider_down_gives_a_message_not_an_error(simulators, settings):
     settings.VNEID_ISSUER = "http://127.0.0.1:9"  # nothing listens there
     client = browser()
-    r = client.get("/dang-nhap/vneid/")
-    assert r.status_code == 302 and r["Location"] == "/dang-nhap/"
-    assert "không phản hồi" in client.get("/dang-nhap/").content.decode()
+    r = client.get("/cong-dan/dang-nhap/vneid/")
+    assert r.status_code == 302 and r["Location"] == "/cong-dan/dang-nhap/"
+    assert "không phản hồi" in client.get("/cong-dan/dang-nhap/").content.decode()
 
 
 @pytest.mark.django_db
@@ -93,7 +93,7 @@ def test_local_account_resolves_to_the_person_only_once_linked(simulators):
     )
     client = browser()
     assert (
-        client.post("/dang-nhap/", {"email": "an.nguyen@example.vn", "password": "Mat-khau-2026!"}).status_code == 302
+        client.post("/cong-dan/dang-nhap/", {"email": "an.nguyen@example.vn", "password": "Mat-khau-2026!"}).status_code == 302
     )
     r = client.get("/cong-dan/kho-du-lieu/")
     assert r.status_code == 403 and "chưa được xác thực" in r.content.decode()  # a claim proves nothing
