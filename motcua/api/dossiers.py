@@ -280,6 +280,10 @@ class ApplicantOutSerializer(serializers.Serializer):
     phone = serializers.CharField(source="applicant_phone")
     email = serializers.CharField(source="applicant_email")
     address = serializers.CharField(source="applicant_address")
+    identity_status = serializers.CharField(
+        help_text="Đối chiếu CSDL quốc gia: verified, mismatch, not_found, not_verified (rỗng: chưa đối chiếu)."
+    )
+    identity_checked_at = serializers.DateTimeField(allow_null=True)
 
 
 class OwnerOutSerializer(serializers.Serializer):
@@ -294,7 +298,9 @@ class ComponentOutSerializer(serializers.Serializer):
     required = serializers.BooleanField()
     provided = serializers.BooleanField()
     copies = serializers.IntegerField()
-    source = serializers.CharField()
+    source = serializers.CharField(
+        help_text="applicant, linked, data_store (tái sử dụng), population_db, business_registry (khai thác CSDL)."
+    )
     note = serializers.CharField()
 
 

@@ -40,7 +40,7 @@ class ProcedureSerializer(serializers.ModelSerializer):
 class ComponentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Component
-        fields = ["code", "name", "required", "form", "copies", "reusable", "template"]
+        fields = ["code", "name", "required", "form", "copies", "reusable", "reuse_from", "data_source", "template"]
 
 
 class ResultTypeSerializer(serializers.ModelSerializer):
