@@ -92,9 +92,8 @@ def test_local_account_resolves_to_the_person_only_once_linked(simulators):
         email="An.Nguyen@example.vn", password="Mat-khau-2026!", full_name="Nguyễn Văn An", id_number=AN
     )
     client = browser()
-    assert (
-        client.post("/cong-dan/dang-nhap/", {"email": "an.nguyen@example.vn", "password": "Mat-khau-2026!"}).status_code == 302
-    )
+    credentials = {"email": "an.nguyen@example.vn", "password": "Mat-khau-2026!"}
+    assert client.post("/cong-dan/dang-nhap/", credentials).status_code == 302
     r = client.get("/cong-dan/kho-du-lieu/")
     assert r.status_code == 403 and "chưa được xác thực" in r.content.decode()  # a claim proves nothing
     # From a VNeID session, the citizen proves the local account is theirs.
