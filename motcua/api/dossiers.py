@@ -13,6 +13,7 @@ import binascii
 import datetime as dt
 import re
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
@@ -27,11 +28,14 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from motcua.audit.services import log_access
+from motcua.catalog.services import version_in_force
 from motcua.dossiers import services, slips
 from motcua.dossiers.bundles import BUNDLES
 from motcua.dossiers.models import Channel, Dossier, Event, ReturnChannel, Step
 from motcua.dossiers.states import TRANSITIONS, Actor, State
 from motcua.identity.ids import mask_name
+from motcua.identity.verification import verify
+from motcua.wallet import services as wallet
 from motcua.workcalendar.engine import UNITS_PER_DAY, VN_TZ, OutOfCalendarRange
 
 from .errors import ApiError
@@ -113,7 +117,15 @@ class PartyInputSerializer(serializers.Serializer):
             {"type": "string", "description": "Mã thành phần hồ sơ (số bản theo quy định)."},
             {
                 "type": "object",
-                "properties": {"code": {"type": "string"}, "copies": {"type": "integer", "minimum": 1}},
+                "properties": {
+                    "code": {"type": "string"},
+                    "copies": {"type": "integer", "minimum": 1},
+                    "reuse": {
+                        "type": "string",
+                        "description": "Không nộp lại: địa chỉ giấy tờ trong kho dữ liệu (vn.gov.…) hoặc "
+                        "population_db / business_registry (khai thác từ CSDL quốc gia).",
+                    },
+                },
                 "required": ["code"],
             },
         ]
@@ -125,18 +137,25 @@ class ComponentItemField(serializers.Field):
     default_error_messages = {
         "invalid": "Thành phần hồ sơ phải là mã (chuỗi) hoặc đối tượng có code và copies.",
         "copies": "Số bản của thành phần hồ sơ phải là số nguyên từ 1 đến 99.",
+        "reuse": "reuse phải là địa chỉ giấy tờ trong kho dữ liệu hoặc population_db / business_registry.",
     }
 
     def to_internal_value(self, data):
         if isinstance(data, str) and data.strip():
             return data.strip()
         if isinstance(data, dict) and isinstance(data.get("code"), str) and data["code"].strip():
+            item = {"code": data["code"].strip()}
             copies = data.get("copies")
-            if copies is None:
-                return {"code": data["code"].strip()}
-            if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 99:
-                self.fail("copies")
-            return {"code": data["code"].strip(), "copies": copies}
+            if copies is not None:
+                if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 99:
+                    self.fail("copies")
+                item["copies"] = copies
+            reuse = data.get("reuse")
+            if reuse is not None:
+                if not isinstance(reuse, str) or not reuse.strip() or len(reuse) > 120:
+                    self.fail("reuse")
+                item["reuse"] = reuse.strip()
+            return item
         self.fail("invalid")
 
     def to_representation(self, value):
@@ -786,16 +805,24 @@ class DossierListCreateView(APIView):
         body = _validated(DossierCreateSerializer, request)
         key = _idempotency_key(request)
         v = body.validated_data
-        dossier, created = _calendar_guard(
-            lambda: services.create_dossier(
-                user=request.user,
-                idempotency_key=key,
-                fee_paid=v["fee_paid"],
-                procedure_code=v["procedure"],
-                agency_code=v.get("agency") or None,
-                **body.intake_args(),
-            )
-        )
+        args = body.intake_args()
+        reused = _reuses(v, args)
+
+        def create():
+            with transaction.atomic():
+                dossier, created = services.create_dossier(
+                    user=request.user,
+                    idempotency_key=key,
+                    fee_paid=v["fee_paid"],
+                    procedure_code=v["procedure"],
+                    agency_code=v.get("agency") or None,
+                    **args,
+                )
+                if created and reused:
+                    wallet.record_reuses(dossier, reused, [], user=request.user)
+            return dossier, created
+
+        dossier, created = _calendar_guard(create)
         if not created:  # a replay: read it back (a new one comes with its rows loaded)
             dossier = _with_detail(Dossier.objects).get(pk=dossier.pk)
         return _detail_response(
@@ -805,6 +832,39 @@ class DossierListCreateView(APIView):
             {"Location": _detail_location(request, dossier.code)},
             purpose="tiếp nhận hồ sơ",
         )
+
+
+def _reuses(v: dict, args: dict) -> list:
+    """Components the caller marked ``reuse`` (nothing uploaded): checked against the e-data store
+    and the national databases by ``wallet.resolve_reuses``; ``args["components"]`` get their source."""
+    refs = {c["code"]: c["reuse"] for c in args["components"] if isinstance(c, dict) and c.get("reuse")}
+    if not refs:
+        return []
+    version = version_in_force(v["procedure"], timezone.localdate())
+    if version is None:
+        return []  # create_dossier explains the unknown procedure
+    applicant = args["applicant"]
+    owner_ids = [applicant.get("id_number", ""), (args.get("owner") or {}).get("id_number", "")]
+    population = registry = False
+    if any(r in ("population_db", "business_registry") for r in refs.values()):
+        kind = "organization" if applicant.get("type") == "organization" else "citizen"
+        check = verify(applicant.get("id_number", ""), applicant.get("name", ""), kind=kind)
+        population = check.answered and check.source == "population"
+        registry = check.answered and check.source == "business"
+    try:
+        picked = wallet.resolve_reuses(
+            version, owner_ids, refs, population_answered=population, registry_answered=registry
+        )
+    except wallet.WalletError as exc:
+        raise ApiError(exc.message, exc.code) from None
+    sources = {p.component.code: p.source for p in picked}
+    args["components"] = [
+        {k: val for k, val in {**c, "source": sources.get(c["code"])}.items() if k != "reuse" and val is not None}
+        if isinstance(c, dict)
+        else c
+        for c in args["components"]
+    ]
+    return picked
 
 
 class BundleCreateView(APIView):

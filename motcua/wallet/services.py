@@ -88,7 +88,7 @@ def reusable_documents(owner_ids: list[str], doc_types: list[str], day: dt.date)
             "result_code",
             "dossier_id",
         )
-        .order_by("-issue_date", "-id")[:200]
+        .order_by("-issue_date", "-id")
     )
 
 
@@ -107,7 +107,7 @@ def proposals(
     wanted = sorted({t for c in components for t in c.reuse_from})
     found: dict[str, list[Document]] = {}
     if wanted and any(owner_ids):
-        for doc in reusable_documents(owner_ids, wanted, day):
+        for doc in reusable_documents(owner_ids, wanted, day)[:200]:
             found.setdefault(doc.doc_type, []).append(doc)
     answered = {DataSource.POPULATION: population_answered, DataSource.BUSINESS_REGISTRY: registry_answered}
     result: dict[str, Proposal] = {}
@@ -119,6 +119,50 @@ def proposals(
         elif c.data_source and answered.get(c.data_source):
             result[c.code] = Proposal(c, SOURCE_OF_DATA[c.data_source])
     return result
+
+
+def resolve_reuses(
+    version: ProcedureVersion,
+    owner_ids: list[str],
+    refs: dict[str, str],
+    *,
+    population_answered: bool = False,
+    registry_answered: bool = False,
+    day: dt.date | None = None,
+) -> list[Proposal]:
+    """What an online composer (the API, the portal's wizard) picked: component code → a document's
+    store address, or "population_db" / "business_registry". Each must be one the rule offers:
+    a valid document of the owner of a type the catalog maps to that component, or the national
+    database of that component when it answered. Raises ``WalletError`` naming the component."""
+    from . import uris
+
+    day = day or timezone.now().astimezone(VN_TZ).date()
+    components = {c.code: c for c in version.components.all()}
+    answered = {DataSource.POPULATION: population_answered, DataSource.BUSINESS_REGISTRY: registry_answered}
+    picked = []
+    for code, ref in refs.items():
+        c = components.get(code)
+        if c is None:
+            raise WalletError(f"Thủ tục không có thành phần hồ sơ mã '{code}'.", "unknown_component")
+        if ref in SOURCE_OF_DATA.values():
+            if SOURCE_OF_DATA.get(c.data_source) != ref:
+                raise WalletError(f"Thành phần {code} không khai thác được từ cơ sở dữ liệu này.", "invalid_reuse")
+            if not answered.get(c.data_source):
+                raise WalletError(
+                    f"Cơ sở dữ liệu quốc gia chưa xác nhận thông tin cho thành phần {code}; vui lòng nộp giấy tờ.",
+                    "reuse_unavailable",
+                )
+            picked.append(Proposal(c, ref))
+            continue
+        doc = uris.resolve(ref, reusable_documents(owner_ids, c.reuse_from, day)) if c.reuse_from else None
+        if doc is None:
+            raise WalletError(
+                f"Giấy tờ {ref!r} không dùng được cho thành phần {code}: không thuộc người nộp/chủ hồ sơ, "
+                "không đúng loại, đã hết hiệu lực hoặc đã bị thu hồi.",
+                "invalid_reuse",
+            )
+        picked.append(Proposal(c, ReuseSource.DATA_STORE, doc))
+    return picked
 
 
 def record_reuses(dossier, accepted: list[Proposal], rejected: list[tuple[Proposal, str]], *, user=None) -> list[Reuse]:
