@@ -1,13 +1,21 @@
 """Composing a dossier through the API (online systems, the portal's wizard): components marked
 ``reuse`` are checked against the e-data store and the national databases, never uploaded."""
 
+from rest_framework.test import APIClient
+
 from motcua.dossiers.models import Dossier
 from motcua.wallet.models import Reuse
-from tests.api.conftest import assert_error, client_for  # noqa: F401 (fixture)
+from tests.api.conftest import assert_error
 
 from .conftest import AN, issue
 
 URL = "/api/v1/dossiers/"
+
+
+def staff(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
 
 
 def body(components):
@@ -21,8 +29,8 @@ def body(components):
     }
 
 
-def test_reuse_by_store_address_and_population_data(client_for, held):
-    r = client_for("motcua.xa").post(
+def test_reuse_by_store_address_and_population_data(users, held):
+    r = staff(users["motcua.xa"]).post(
         URL,
         body(["TP01", {"code": "TP02", "reuse": held.uri}, {"code": "TP04", "reuse": "population_db"}]),
         format="json",
@@ -37,8 +45,8 @@ def test_reuse_by_store_address_and_population_data(client_for, held):
     }
 
 
-def test_a_reuse_the_rule_does_not_offer_is_a_400(client_for, users, held):
-    client = client_for("motcua.xa")
+def test_a_reuse_the_rule_does_not_offer_is_a_400(users, held):
+    client = staff(users["motcua.xa"])
     other = issue(users, owner={"name": "Lê Văn Kiểm", "id_number": "056085012345"})
     for ref, code in [
         (other.uri, "invalid_reuse"),  # someone else's paper
