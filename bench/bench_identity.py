@@ -5,29 +5,30 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua_bench_wallet \\
         .venv/bin/python bench/bench_identity.py [reuse|population|all] [options]
 
-reuse       migrate, load the demo organization + catalog, receive ``--dossiers`` dossiers
-            through ``dossiers.services.create_dossier`` (the papers of a received dossier are
-            reusable), then top ``documents_document`` up to ``--docs`` rows
-            with COPY in batches (bench data only, kept between runs): ``--owners`` owners (12-digit
-            IDs, ~5 documents each, scattered over the table as they would be over the years), doc
-            types from the catalog's ``reuse_from`` lists (30 %) and every "<procedure>:<TPxx|KQxx>"
-            of the demo catalog (70 %), kinds result / certified copy / dossier paper / own upload,
-            5 % revoked, 10 % expired; every row's ``current`` is one shared DocumentVersion (one
-            Blob). A load of ≥ 500,000 rows drops the table's non-unique indexes (definitions kept
-            in a bookkeeping table, so an interrupted run restores them next time) and rebuilds them
-            after it; FK triggers are off for the load (superuser); ANALYZE.
-            Then time ``wallet.services.proposals(version, [owner], population_answered=True)``
-            in-process for ``-n`` calls (half owners holding a matching valid paper, half random
-            owners) over every in-force procedure version with a ``reuse_from``, after ``--warmup``
-            calls; also the reuse query alone, the queries per call, and EXPLAIN ANALYZE of the
-            reuse query. Target: p95 < 30 ms.
+reuse       migrate, load the demo organization + catalog, receive ``--dossiers`` dossiers through
+            ``dossiers.services.create_dossier`` (the papers of a received dossier are reusable),
+            then top ``documents_document`` up to ``--docs`` rows with COPY in batches (bench data
+            only, kept between runs): ``--owners`` owners (12-digit IDs, ~5 documents each, scattered
+            over the table as they would be over the years), doc types from the catalog's
+            ``reuse_from`` lists (30 %) and every "<procedure>:<TPxx|KQxx>" of the demo catalog
+            (70 %), kinds result / certified copy / dossier paper / own upload, 5 % revoked, 10 %
+            expired; every row's ``current`` is one shared DocumentVersion (one Blob). A load of
+            ≥ 500,000 rows drops the table's non-unique indexes (definitions kept in a bookkeeping
+            table, so an interrupted run restores them next time) and rebuilds them after it; FK
+            triggers are off for the load (superuser); ANALYZE. Then time
+            ``wallet.services.proposals(version, [owner], population_answered=True)`` in-process
+            for ``-n`` calls (half owners holding a matching valid paper, half random owners) over
+            every in-force procedure version with a ``reuse_from``, after ``--warmup`` calls; also
+            the reuse query alone, the queries per call, and EXPLAIN ANALYZE of the reuse query.
+            Target: p95 < 30 ms.
 population  start the population simulator in a thread, point POPULATION_DB_URL / NATIONAL_API_KEY
             at it and time ``identity.adapters.population().lookup(id)`` for ``--people`` distinct
             people with the cache empty (cold: one HTTP call each), then ``--warm-calls`` lookups of
-            the same people (warm: served by the cache). The cache is Redis (``CACHE_URL=
-            rediscache://127.0.0.1:6379/5`` unless CACHE_URL is set) when the ``redis`` package is
-            installed and the server answers, else the settings' default (LocMem, said in the output).
-            Target (warm): p95 < 5 ms.
+            the same people (warm: served by the cache; the simulator's request counter gives the
+            misses). The cache is Redis (``CACHE_URL=rediscache://127.0.0.1:6379/5`` unless
+            CACHE_URL is set) when the ``redis`` package is installed and the server answers, else
+            the settings' default (LocMem, 300 entries per process: said in the output; then a raw
+            RESP GET of one record shows what a Redis hit would cost). Target (warm): p95 < 5 ms.
 all         both (default).
 
 The database is created when missing and kept between runs; drop it with

@@ -32,7 +32,7 @@ from motcua.catalog.services import version_in_force
 from motcua.dossiers import services, slips
 from motcua.dossiers.bundles import BUNDLES
 from motcua.dossiers.models import Channel, Dossier, Event, ReturnChannel, Step
-from motcua.dossiers.states import TRANSITIONS, Actor, State
+from motcua.dossiers.states import TRANSITIONS, Actor, State, event_label
 from motcua.identity.ids import mask_name
 from motcua.identity.verification import verify
 from motcua.wallet import services as wallet
@@ -48,7 +48,6 @@ MAX_IDEMPOTENCY_KEY = 80
 TRUE_VALUES = {"true", "1", "yes", "có"}
 FALSE_VALUES = {"false", "0", "no", "không"}
 # Events that are not transitions of the table (intake).
-EVENT_LABELS = {"submit": "Nộp hồ sơ", "receive": "Tiếp nhận hồ sơ"}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -396,8 +395,7 @@ class EventOutSerializer(serializers.Serializer):
     payload = serializers.JSONField()
 
     def get_action_label(self, event) -> str:
-        transition = TRANSITIONS.get(event.action)
-        return transition.label if transition else EVENT_LABELS.get(event.action, event.action)
+        return event_label(event.action)
 
     def get_actor_role_label(self, event) -> str:
         return Actor(event.actor_role).label if event.actor_role in Actor.values else event.actor_role

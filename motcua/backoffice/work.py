@@ -48,7 +48,7 @@ from motcua.dossiers.models import (
     Step,
     StepStatus,
 )
-from motcua.dossiers.states import DESK, FINAL_STATES, HANDLERS, TRANSITIONS, Actor, State
+from motcua.dossiers.states import DESK, FINAL_STATES, HANDLERS, TRANSITIONS, Actor, State, event_label
 from motcua.identity.tasks import verify_applicant
 from motcua.org.models import Agency, StaffMembership
 from motcua.org.roles import Role
@@ -73,12 +73,6 @@ STEP_ROLE = {
 # Actions offered in bulk: the ones that need no per-dossier input.
 BULK_ACTIONS = ("acknowledge", "transfer", "forward", "send_back", "assign", "issue_result", "deliver")
 # Event actions that are not transitions of the table (intake).
-EVENT_LABELS = {
-    "submit": "Nộp hồ sơ",
-    "receive": "Tiếp nhận hồ sơ",
-    "verify_identity": "Đối chiếu CSDL quốc gia",
-    "revoke_document": "Thu hồi giấy tờ đã cấp",
-}
 REASON_REQUIRED = {"refuse", "request_supplement", "send_back", "apologize", "stop"}
 REASON_LABELS = {
     "refuse": "Lý do từ chối tiếp nhận",
@@ -566,13 +560,6 @@ def load_dossier(user, code: str) -> Dossier:
     return d
 
 
-def _event_label(action: str) -> str:
-    if action in EVENT_LABELS:
-        return EVENT_LABELS[action]
-    t = TRANSITIONS.get(action)
-    return t.label if t else action
-
-
 def _role_label(value: str) -> str:
     try:
         return Actor(value).label
@@ -640,7 +627,7 @@ def render_dossier(
     cal = get_calendar()
     current = next((s for s in d.steps.all() if s.pk == d.current_step_id), None)
     events = [
-        {"e": e, "label": _event_label(e.action), "role": _role_label(e.actor_role), "who": slips.actor_of(e)}
+        {"e": e, "label": event_label(e.action), "role": _role_label(e.actor_role), "who": slips.actor_of(e)}
         for e in d.events.all()
     ]
     timeline = [

@@ -153,3 +153,19 @@ def target_of(transition: Transition, current: str, resume_state: str) -> str:
     if transition.target == RESUME:
         return resume_state
     return transition.target
+
+
+# Events that are not (only) a transition of the table: their labels for people.
+EVENT_LABELS = {
+    "submit": "Nộp hồ sơ",
+    "receive": "Tiếp nhận hồ sơ",
+    "verify_identity": "Đối chiếu CSDL quốc gia",
+    "revoke_document": "Thu hồi giấy tờ đã cấp",
+}
+
+
+def event_label(action: str) -> str:
+    if action in EVENT_LABELS:
+        return EVENT_LABELS[action]
+    transition = TRANSITIONS.get(action)
+    return transition.label if transition else action
