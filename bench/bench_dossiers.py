@@ -467,9 +467,11 @@ def generate_rows(target: int, seed: int) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(Dossier._meta.db_table)
     defaults = {f.attname: (f.get_default() if f.has_default() else None) for f in fields}
-    for f in fields:  # NOT NULL text columns without a default: ""
+    for f in fields:  # NOT NULL text columns without a default: ""; JSON defaults as JSON text
         if defaults[f.attname] is None and not f.null and f.get_internal_type() in ("CharField", "TextField"):
             defaults[f.attname] = ""
+        if f.get_internal_type() == "JSONField" and defaults[f.attname] is not None:
+            defaults[f.attname] = json.dumps(defaults[f.attname])
     order = [f.attname for f in fields]
     batch = 100_000
     done = 0

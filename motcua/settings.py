@@ -116,7 +116,7 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://motcua")}
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://motcua?max_entries=20000")}
 
 # --- Background tasks (django-tasks, database backend: works on SQLite and PostgreSQL) -------
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
