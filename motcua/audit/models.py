@@ -17,6 +17,8 @@ class DataAccess(models.Model):
     object_ref = models.CharField("mã đối tượng", max_length=60, db_index=True)
     subject_id_number = models.CharField("số định danh chủ thể dữ liệu", max_length=20, blank=True, db_index=True)
     purpose = models.CharField("mục đích", max_length=120, blank=True)
+    # The dossier the read was for (a document reused by reference is read for another dossier).
+    dossier_code = models.CharField("hồ sơ", max_length=40, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:

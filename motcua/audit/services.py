@@ -22,6 +22,7 @@ def log_access(
     action: str = "read",
     purpose: str = "",
     request=None,
+    dossier=lambda o: getattr(o, "code", "") if hasattr(o, "version_id") else "",
 ) -> int:
     """Log that ``user`` (or machine client ``client_id``) read ``objects`` (one bulk insert)."""
     user = user if user is not None and getattr(user, "is_authenticated", False) else None
@@ -34,6 +35,7 @@ def log_access(
             object_ref=str(ref(o))[:60],
             subject_id_number=str(subject(o) or "")[:20],
             purpose=purpose[:120],
+            dossier_code=str(dossier(o) or "")[:40],
             ip=_ip(request),
         )
         for o in objects

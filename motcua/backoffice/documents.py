@@ -39,6 +39,19 @@ def _back(doc: Document) -> str:
 
 
 def _log(request, doc: Document, purpose: str) -> None:
+    """A document read: for its own dossier, or (``?ho_so=``) for a dossier that reuses it."""
+    for_dossier = (request.GET.get("ho_so") or "")[:40]
+    if for_dossier and doc.reuses.filter(dossier__code=for_dossier, status="accepted").exists():
+        log_access(
+            user=request.user,
+            objects=[doc],
+            object_type="document",
+            ref=lambda o: f"TL{o.pk}",
+            purpose=f"{purpose} (tái sử dụng)",
+            request=request,
+            dossier=lambda o: for_dossier,
+        )
+        return
     log_access(
         user=request.user,
         objects=[doc.dossier] if doc.dossier_id else [doc],

@@ -263,7 +263,7 @@ def access_log_page(request):
                 "who": vn_name(r.user) if r.user_id else r.client_id,
                 "agency": agencies.get(r.user_id, ""),
                 "what": (doc.title or doc.name) if doc else ("Hồ sơ" if r.object_type == "dossier" else "Giấy tờ"),
-                "dossier": r.object_ref if r.object_type == "dossier" else "",
+                "dossier": r.dossier_code or (r.object_ref if r.object_type == "dossier" else ""),
                 "purpose": r.purpose,
                 "action": ACTION_LABELS.get(r.action, r.action),
             }

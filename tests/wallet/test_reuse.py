@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from motcua.audit.models import DataAccess
 from motcua.documents import services as documents
 from motcua.documents.models import Document
 from motcua.dossiers.models import Dossier, Event
@@ -75,6 +76,11 @@ def test_receive_reusing_the_held_paper_and_population_data(client, users, held)
     assert Document.objects.visible_to(users["chuyenvien.xa"]).filter(pk=held.pk).exists()
     page = client.get(f"/can-bo/ho-so/{d.code}/").content.decode()
     assert 'id="reuses"' in page and held.uri in page
+    # Opened from this dossier, the read is logged for this dossier (the owner sees which one).
+    client.force_login(users["chuyenvien.xa"])
+    assert client.get(f"/can-bo/tai-lieu/{held.pk}/thong-tin/?ho_so={d.code}").status_code == 200
+    read = DataAccess.objects.get(user=users["chuyenvien.xa"], object_ref=f"TL{held.pk}")
+    assert (read.dossier_code, read.subject_id_number) == (d.code, AN["id_number"])
 
 
 def test_officer_rejects_a_proposal_with_a_reason(client, users, held):
