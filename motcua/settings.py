@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "motcua.api",
     "motcua.backoffice",
     "motcua.portal",
+    "motcua.payments",
     "motcua.signing",
 ]
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("o/", include(oauth2_urls)),
     path("", include("motcua.engagement.urls")),
     path("", include("motcua.portal.urls")),
+    path("", include("motcua.portal.public_urls")),
+    path("", include("motcua.payments.urls")),
     path("", include("motcua.backoffice.work_urls")),
     path("", include("motcua.backoffice.urls")),
 ]
