@@ -122,6 +122,7 @@ def version_to_dict(v: ProcedureVersion) -> dict:
         "effective_from": v.effective_from.isoformat(),
         "description": v.description,
         "legal_basis": v.legal_basis,
+        **({"form_schema": v.form_schema} if v.form_schema else {}),
         "components": [
             {
                 "code": c.code,

@@ -107,6 +107,9 @@ class ProcedureVersion(models.Model):
     applicant_types = models.JSONField("đối tượng thực hiện", default=list)
     description = models.TextField("mô tả", blank=True)
     legal_basis = models.TextField("căn cứ pháp lý", blank=True)
+    # The online e-form (tờ khai điện tử) as JSON Schema; empty: the generic declaration
+    # (``dossiers.eforms.DEFAULT_SCHEMA``). Validated as a schema on import.
+    form_schema = models.JSONField("biểu mẫu điện tử (JSON Schema)", default=dict, blank=True)
     search_text = models.TextField(editable=False, default="")
     name_folded = models.CharField(max_length=500, editable=False, default="")
     content_hash = models.CharField(max_length=64, editable=False, default="")

@@ -61,6 +61,7 @@ PROCEDURE_KEYS = {
     "results",
     "fees",
     "steps",
+    "form_schema",
 }
 COMPONENT_KEYS = {"code", "name", "required", "form", "copies", "reusable", "reuse_from", "data_source", "template"}
 RESULT_KEYS = {"code", "name", "validity_days"}
@@ -175,6 +176,16 @@ def validate_procedure(data: dict, where: str, known_levels: set[str], known_age
         ck.add(data, f"Ngày hiệu lực không hợp lệ: {data.get('effective_from')!r} (YYYY-MM-DD).")
     data.setdefault("description", "")
     data.setdefault("legal_basis", "")
+    form_schema = data.setdefault("form_schema", {})
+    if form_schema:
+        from jsonschema import Draft202012Validator, SchemaError
+
+        try:
+            if not isinstance(form_schema, dict) or form_schema.get("type") != "object":
+                raise SchemaError("not an object schema")
+            Draft202012Validator.check_schema(form_schema)
+        except SchemaError:
+            ck.add(data, "Biểu mẫu điện tử (form_schema) phải là JSON Schema hợp lệ kiểu object.")
 
     components = data.get("components")
     if not isinstance(components, list) or not components:
@@ -272,12 +283,17 @@ def validate_procedure(data: dict, where: str, known_levels: set[str], known_age
     return ck.errors
 
 
+# Keys added after versions were first hashed: left out while empty, so a version published before
+# they existed still matches its unchanged re-import (no spurious new version).
+LATER_KEYS = {"form_schema", "reuse_from", "data_source"}
+
+
 def content_hash(data: dict) -> str:
     clean = {k: v for k, v in data.items() if k != LOCATION_KEY}
 
     def strip(o):
         if isinstance(o, dict):
-            return {k: strip(v) for k, v in o.items() if k != LOCATION_KEY}
+            return {k: strip(v) for k, v in o.items() if k != LOCATION_KEY and not (k in LATER_KEYS and not v)}
         if isinstance(o, list):
             return [strip(v) for v in o]
         return o
@@ -358,6 +374,7 @@ def _publish(data: dict, levels: dict, agencies: dict, where: str) -> str:
         applicant_types=data["applicant_types"],
         description=data["description"],
         legal_basis=data["legal_basis"],
+        form_schema=data["form_schema"],
         content_hash=digest,
     )
     version.levels.set([levels[c] for c in data["levels"]])

@@ -1088,8 +1088,12 @@ class _Generator:
         return ", ".join(parts)
 
 
-DEMO_CITIZEN = {"name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "0912345678",
-                "address": "Số 12, thôn 3, xã Tân Lập, tỉnh An Hòa"}
+DEMO_CITIZEN = {
+    "name": "Nguyễn Văn An",
+    "id_number": "001085012345",
+    "phone": "0912345678",
+    "address": "Số 12, thôn 3, xã Tân Lập, tỉnh An Hòa",
+}
 
 
 def _budget(step) -> float:

@@ -177,6 +177,7 @@ class Dossier(models.Model):
     owner_type = models.CharField(max_length=20, choices=ApplicantType.choices, default=ApplicantType.CITIZEN)
     owner_name = models.CharField("chủ hồ sơ", max_length=255)
     owner_id_number = models.CharField("số định danh chủ hồ sơ", max_length=20, db_index=True)
+    form_data = models.JSONField("tờ khai điện tử", default=dict, blank=True)  # the e-form, as submitted
     identity_status = models.CharField(
         "đối chiếu định danh", max_length=16, choices=IdentityStatus.choices, default="", blank=True
     )
@@ -433,3 +434,33 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Draft(models.Model):
+    """An online submission being composed (hồ sơ nháp): resumable, submitted at most once.
+
+    ``key`` is the idempotency key of the submission: submitting twice (double click, a retry after a
+    lost answer) returns the dossier created the first time."""
+
+    key = models.UUIDField(unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dossier_drafts")
+    applicant_id_number = models.CharField(max_length=20)
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, verbose_name="thủ tục (phiên bản)")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    form_data = models.JSONField(default=dict, blank=True)
+    # component code → {"reuse": <store address | population_db | business_registry>} or
+    # {"files": [{"sha256", "name", "content_type", "size"}]} (bytes stored once as blobs)
+    components = models.JSONField(default=dict, blank=True)
+    return_channel = models.CharField(max_length=20, default="online")
+    return_address = models.CharField(max_length=500, blank=True)
+    dossier = models.OneToOneField("Dossier", null=True, blank=True, on_delete=models.SET_NULL, related_name="draft")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = "hồ sơ nháp"
+        verbose_name_plural = "hồ sơ nháp"
+
+    def __str__(self) -> str:
+        return f"{self.applicant_id_number} – {self.version_id}"

@@ -262,6 +262,7 @@ class Intake:
     # The applicant already checked against the national databases at the desk ({"status", "detail",
     # "checked_at"}); None: checked by a background task once the dossier is committed.
     identity: dict | None = None
+    form_data: dict = field(default_factory=dict)  # the online e-form, validated by ``eforms``
 
 
 def _version_for(procedure_code: str, day: dt.date) -> ProcedureVersion:
@@ -391,6 +392,7 @@ def prepare_intake(
     now: dt.datetime,
     linked: bool = False,
     identity: dict | None = None,
+    form_data: dict | None = None,
 ) -> Intake:
     if channel not in Channel.values:
         raise InvalidInput("Kênh tiếp nhận không hợp lệ.", "invalid_channel")
@@ -432,6 +434,7 @@ def prepare_intake(
         step_agencies=[_step_agency(s.agency_kind, s.role, desk, agency, cache) for s in version.steps.all()],
         sources=sources,
         identity=identity,
+        form_data=form_data or {},
     )
 
 
@@ -538,6 +541,7 @@ def _new_dossier(
         fee_amount=fee_amount,
         idempotency_key=key,
         created_by=user if user is not None and user.is_authenticated else None,
+        form_data=intake.form_data,
     )
     if fee_paid and fee_status == FeeStatus.UNPAID:
         dossier.fee_status = FeeStatus.PAID
@@ -579,6 +583,8 @@ def record_identity_check(dossier_id: int, status: str, detail: dict, *, now: dt
 def _creation_actor(user, intake: Intake) -> Acting:
     if intake.channel == Channel.ONLINE and (user is None or not user.is_authenticated):
         return Acting(None, Actor.APPLICANT, None, intake.applicant.name)
+    if intake.channel == Channel.ONLINE and not intake.memberships:  # a citizen submitting for themselves
+        return Acting(user, Actor.APPLICANT, None, intake.applicant.name)
     for m in intake.memberships:
         if m.role in DESK and (m.desk_id == intake.desk.id or m.agency_id == intake.desk.agency_id):
             if m.role == Actor.POSTAL_STAFF and not intake.desk.postal_allows("receive"):

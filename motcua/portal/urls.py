@@ -16,4 +16,10 @@ urlpatterns = [
     path("cong-dan/chia-se/<int:pk>/rut-lai/", views.consent_revoke, name="consent-revoke"),
     path("cong-dan/nhat-ky-truy-cap/", views.access_log_page, name="access-log"),
     path("cong-dan/tai-khoan/", views.account_page, name="account"),
+    path("cong-dan/nop-ho-so/<str:code>/", views.submit_start, name="submit"),
+    path("cong-dan/ho-so-nhap/<uuid:key>/to-khai/", views.draft_form, name="draft-form"),
+    path("cong-dan/ho-so-nhap/<uuid:key>/giay-to/", views.draft_papers, name="draft-papers"),
+    path("cong-dan/ho-so-nhap/<uuid:key>/xem-lai/", views.draft_review, name="draft-review"),
+    path("cong-dan/ho-so/", views.my_dossiers, name="my-dossiers"),
+    path("cong-dan/ho-so/<str:code>/", views.my_dossier, name="my-dossier"),
 ]

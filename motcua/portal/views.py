@@ -11,6 +11,7 @@ import logging
 from authlib.integrations.base_client.errors import OAuthError
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,9 +21,14 @@ from django.views.decorators.http import require_POST
 from motcua.audit.services import log_access
 from motcua.documents import services as documents
 from motcua.documents.models import Document
+from motcua.dossiers import eforms, online
+from motcua.dossiers.models import Dossier, Draft, ReturnChannel
+from motcua.dossiers.services import DossierError
 from motcua.dossiers.slips import vn_name
+from motcua.dossiers.states import event_label
 from motcua.identity import services as identity
 from motcua.identity.models import CitizenAccount
+from motcua.identity.verification import verify
 from motcua.org.models import Agency, StaffMembership
 from motcua.wallet import services as wallet
 from motcua.wallet.models import Consent
@@ -300,3 +306,178 @@ def account_page(request):
         "errors": errors,
     }
     return render(request, "portal/account.html", context, status=400 if errors else 200)
+
+
+# ------------------------------------------------------------------------------------------------
+# Online submission (wizard: e-form → papers → review and submit) and "my dossiers"
+# ------------------------------------------------------------------------------------------------
+def _draft(request, key) -> Draft:
+    draft = (
+        Draft.objects.select_related("version__procedure", "agency", "dossier")
+        .filter(key=key, user=request.user)
+        .first()
+    )
+    if draft is None:
+        raise Http404("Không tìm thấy hồ sơ nháp.")
+    return draft
+
+
+@citizen_required
+def submit_start(request, code: str):
+    try:
+        draft = online.start(request.user, request.person, code)
+    except DossierError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:my-dossiers")
+    return redirect("portal:draft-form", key=draft.key)
+
+
+@citizen_required
+def draft_form(request, key):
+    draft = _draft(request, key)
+    if draft.dossier_id:
+        return redirect("portal:my-dossier", code=draft.dossier.code)
+    schema = eforms.schema_of(draft.version)
+    errors: dict = {}
+    if request.method == "POST":
+        errors = online.save_form(
+            draft,
+            request.POST,
+            agency_id=request.POST.get("agency", ""),
+            return_channel=request.POST.get("return_channel"),
+            return_address=request.POST.get("return_address", ""),
+        )
+        if request.POST.get("action") == "save":
+            messages.success(request, "Đã lưu hồ sơ nháp; bạn có thể tiếp tục sau.")
+            return redirect("portal:draft-form", key=draft.key)
+        if not errors:
+            return redirect("portal:draft-papers", key=draft.key)
+    context = {
+        "draft": draft,
+        "step": 1,
+        "fields": eforms.fields(schema, draft.form_data, errors),
+        "errors": errors,
+        "agencies": online.candidate_agencies(draft.version),
+        "return_channels": ReturnChannel.choices,
+    }
+    return render(request, "portal/submit/form.html", context, status=400 if errors else 200)
+
+
+@citizen_required
+def draft_papers(request, key):
+    draft = _draft(request, key)
+    if draft.dossier_id:
+        return redirect("portal:my-dossier", code=draft.dossier.code)
+    version = draft.version
+    error = ""
+    if request.method == "POST":
+        try:
+            for c in version.components.all():
+                uploads = request.FILES.getlist(f"file_{c.code}")
+                if uploads:
+                    online.add_files(draft, c.code, [documents.check_upload(u) for u in uploads])
+                elif f"reuse_{c.code}" in request.POST:
+                    online.choose(draft, c.code, request.POST.get(f"reuse_{c.code}") or None)
+            if request.POST.get("remove"):
+                code, _, index = request.POST["remove"].partition(":")
+                online.remove_file(draft, code, int(index) if index.isdigit() else -1)
+                return redirect("portal:draft-papers", key=draft.key)
+        except (documents.UploadError, DossierError) as exc:
+            error = getattr(exc, "message", str(exc))
+        if not error and request.POST.get("action") == "next":
+            return redirect("portal:draft-review", key=draft.key)
+        if not error:
+            return redirect("portal:draft-papers", key=draft.key)
+    check = verify(request.person.id_number, request.person.full_name)
+    offered = wallet.proposals(version, [request.person.id_number], population_answered=check.answered)
+    rows = []
+    for c in version.components.all():
+        item = draft.components.get(c.code, {})
+        rows.append(
+            {"c": c, "proposal": offered.get(c.code), "reuse": item.get("reuse", ""), "files": item.get("files", [])}
+        )
+    for row in rows:  # a proposal is taken unless the citizen uploaded instead or declined it
+        p, code = row["proposal"], row["c"].code
+        if p is not None and code not in draft.components:
+            row["reuse"] = p.document.uri if p.document else p.source
+            online.choose(draft, code, row["reuse"])
+    context = {"draft": draft, "step": 2, "rows": rows, "error": error}
+    return render(request, "portal/submit/papers.html", context, status=400 if error else 200)
+
+
+@citizen_required
+def draft_review(request, key):
+    draft = _draft(request, key)
+    if draft.dossier_id:
+        return redirect("portal:my-dossier", code=draft.dossier.code)
+    errors: dict = {}
+    message = ""
+    if request.method == "POST":
+        try:
+            dossier, _ = online.submit(draft, request.user, request.person)
+        except DossierError as exc:
+            message, errors = exc.message, exc.details or {}
+        else:
+            messages.success(request, f"Đã nộp hồ sơ {dossier.code}. Bộ phận một cửa sẽ kiểm tra và tiếp nhận.")
+            return redirect("portal:my-dossier", code=dossier.code)
+    schema = eforms.schema_of(draft.version)
+    components = []
+    for c in draft.version.components.all():
+        item = draft.components.get(c.code, {})
+        components.append({"c": c, "reuse": item.get("reuse", ""), "files": item.get("files", [])})
+    context = {
+        "draft": draft,
+        "step": 3,
+        "summary": eforms.summary(schema, draft.form_data),
+        "components": components,
+        "message": message,
+        "errors": errors,
+    }
+    return render(request, "portal/submit/review.html", context, status=400 if message else 200)
+
+
+def _my_dossiers(person):
+    return Dossier.objects.filter(Q(applicant_id_number=person.id_number) | Q(owner_id_number=person.id_number))
+
+
+@citizen_required
+def my_dossiers(request):
+    before = request.GET.get("truoc", "")
+    qs = _my_dossiers(request.person).select_related("version__procedure", "agency").order_by("-id")
+    if before.isdigit():
+        qs = qs.filter(id__lt=int(before))
+    page = list(qs[:21])
+    drafts = Draft.objects.filter(user=request.user, dossier__isnull=True).select_related("version__procedure")
+    context = {
+        "dossiers": page[:20],
+        "next_before": page[19].id if len(page) > 20 else None,
+        "drafts": drafts,
+    }
+    return render(request, "portal/my_dossiers.html", context)
+
+
+@citizen_required
+def my_dossier(request, code: str):
+    d = (
+        _my_dossiers(request.person)
+        .select_related("version__procedure", "agency", "desk")
+        .prefetch_related("components", "events")
+        .filter(code=code)
+        .first()
+    )
+    if d is None:
+        raise Http404("Không tìm thấy hồ sơ.")
+    log_access(
+        user=request.user, objects=[d], object_type="dossier", purpose="công dân xem hồ sơ của mình", request=request
+    )
+    results = list(
+        Document.objects.filter(dossier=d, kind__in=("result", "certified_copy"), current__isnull=False).order_by("id")
+    )
+    schema = eforms.schema_of(d.version)
+    context = {
+        "d": d,
+        "summary": eforms.summary(schema, d.form_data) if d.form_data else [],
+        "events": [{"at": e.at, "label": event_label(e.action)} for e in d.events.all()],
+        "results": results,
+    }
+    return render(request, "portal/my_dossier.html", context)
