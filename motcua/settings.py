@@ -172,6 +172,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Internationalization -------------------------------------------------------------------
+# Mail (citizens' account verification, notifications): the console in development.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cổng dịch vụ công <khong-tra-loi@motcua.local>")
+
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt")]
 TIME_ZONE = "Asia/Ho_Chi_Minh"

@@ -107,9 +107,10 @@ def login_vneid(claims: dict):
     return account.user
 
 
-def register_local_account(*, email: str, password: str, full_name: str, id_number: str):
+def register_local_account(*, email: str, password: str, full_name: str, id_number: str, verify_email: bool = False):
     """A local citizen account (email + password) claiming a personal ID; resolves to nobody until
-    linked from a VNeID session."""
+    linked from a VNeID session. With ``verify_email`` the account stays inactive (cannot log in)
+    until the link sent by ``send_email_verification`` is opened."""
     email = (email or "").strip().lower()
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise IdentityError("Địa chỉ thư điện tử không hợp lệ.", "invalid_email")
@@ -125,7 +126,11 @@ def register_local_account(*, email: str, password: str, full_name: str, id_numb
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                username=email, email=email, password=password, first_name=(full_name or "").strip()[:150]
+                username=email,
+                email=email,
+                password=password,
+                first_name=(full_name or "").strip()[:150],
+                is_active=not verify_email,
             )
             CitizenAccount.objects.create(user=user, claimed_id_number=id_number)
     except IntegrityError:
@@ -209,3 +214,41 @@ def link_representative(person: Person, code: str) -> Representative:
             defaults={"source": "business_registry", "verified_at": now, "revoked_at": None},
         )
     return representative
+
+
+def send_email_verification(user, link_base: str) -> None:
+    """Mail the link that activates a local account (``link_base`` + uid/token/)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = f"{link_base.rstrip('/')}/{uid}/{token}/"
+    send_mail(
+        "Xác nhận địa chỉ thư điện tử – Cổng dịch vụ công",
+        f"Chào {user.first_name or user.email},\n\nVui lòng mở liên kết sau để kích hoạt tài khoản của bạn "
+        f"trên Cổng dịch vụ công:\n{link}\n\nNếu bạn không đăng ký tài khoản, hãy bỏ qua thư này.",
+        None,
+        [user.email],
+    )
+
+
+def confirm_email(uidb64: str, token: str):
+    """The account whose link this is, activated; None when the link is wrong or used/expired."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_decode
+
+    User = get_user_model()
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None
+    if user.is_active or not CitizenAccount.objects.filter(user=user).exists():
+        return None
+    if not default_token_generator.check_token(user, token):
+        return None
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user

@@ -10,7 +10,7 @@ import logging
 
 from authlib.integrations.base_client.errors import OAuthError
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -78,9 +78,57 @@ def login_page(request):
         )
         if user is not None and CitizenAccount.objects.filter(user=user).exists():
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(_next(request) or "portal:wallet")
+            return redirect(_next(request) or "portal:my-dossiers")
         error = "Thư điện tử hoặc mật khẩu không đúng."
+        pending = (
+            get_user_model()
+            .objects.filter(
+                username=request.POST.get("email", "").strip().lower(), is_active=False, citizen__isnull=False
+            )
+            .first()
+        )
+        if pending is not None and pending.check_password(request.POST.get("password", "")):
+            error = "Tài khoản chưa được kích hoạt: vui lòng mở liên kết xác nhận trong thư điện tử đã gửi cho bạn."
     return render(request, "portal/login.html", {"error": error, "next": _next(request)}, status=400 if error else 200)
+
+
+def register_page(request):
+    """A local account: email + password + the personal ID it claims; active once the email is confirmed."""
+    errors: dict = {}
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        if request.POST.get("password") != request.POST.get("password2"):
+            errors["password2"] = "Mật khẩu nhập lại không khớp."
+        if not request.POST.get("full_name", "").strip():
+            errors["full_name"] = "Vui lòng nhập họ và tên."
+        if not errors:
+            try:
+                user = identity.register_local_account(
+                    email=request.POST.get("email", ""),
+                    password=request.POST.get("password", ""),
+                    full_name=request.POST.get("full_name", ""),
+                    id_number=request.POST.get("id_number", ""),
+                    verify_email=True,
+                )
+            except identity.IdentityError as exc:
+                field = {"invalid_email": "email", "email_taken": "email", "invalid_id_number": "id_number"}
+                errors[field.get(exc.code, "password")] = exc.message
+            else:
+                identity.send_email_verification(
+                    user, request.build_absolute_uri(reverse("portal:register-confirm-base"))
+                )
+                return render(request, "portal/register_sent.html", {"email": user.email})
+    return render(request, "portal/register.html", {"errors": errors, "values": values}, status=400 if errors else 200)
+
+
+def register_confirm(request, uidb64: str, token: str):
+    user = identity.confirm_email(uidb64, token)
+    if user is None:
+        messages.error(request, "Liên kết xác nhận không hợp lệ hoặc đã được sử dụng.")
+        return redirect("portal:login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Đã kích hoạt tài khoản. Đăng nhập bằng VNeID một lần để liên kết và mở kho dữ liệu.")
+    return redirect("portal:my-dossiers")
 
 
 def _next(request) -> str:
@@ -481,3 +529,8 @@ def my_dossier(request, code: str):
         "results": results,
     }
     return render(request, "portal/my_dossier.html", context)
+
+
+def register_confirm_base(request):
+    """The confirmation link's prefix (a bare visit explains where the link comes from)."""
+    return redirect("portal:login")

@@ -152,3 +152,25 @@ def test_representative_of_an_organization_from_the_business_registry(simulators
     other = Person.objects.create(id_number="056085012345", full_name="Lê Văn Kiểm")
     with pytest.raises(services.IdentityError, match="không ghi nhận"):
         services.link_representative(other, FIXED_CODE)
+
+
+@pytest.mark.django_db
+def test_local_sign_up_needs_a_confirmed_email(mailoutbox, simulators):
+    client = browser()
+    form = {"full_name": "Nguyễn Văn An", "id_number": AN, "email": "an@example.vn", "password": "Mat-khau-2026!"}
+    r = client.post("/cong-dan/dang-ky/", {**form, "password2": "khac"})
+    assert r.status_code == 400 and "không khớp" in r.content.decode()
+    r = client.post("/cong-dan/dang-ky/", {**form, "id_number": "123", "password2": form["password"]})
+    assert r.status_code == 400 and "12 chữ số" in r.content.decode()
+    r = client.post("/cong-dan/dang-ky/", {**form, "password2": form["password"]})
+    assert r.status_code == 200 and "an@example.vn" in r.content.decode()
+    [mail] = mailoutbox
+    link = re.search(r"http://localhost:8000(/cong-dan/dang-ky/xac-nhan/\S+/)", mail.body).group(1)
+    r = client.post("/cong-dan/dang-nhap/", {"email": "an@example.vn", "password": form["password"]})
+    assert r.status_code == 400 and "chưa được kích hoạt" in r.content.decode()
+    assert client.get(link).status_code == 302 and "_auth_user_id" in client.session
+    assert client.get(link)["Location"] == "/cong-dan/dang-nhap/"  # a used link does nothing
+    fresh = browser()
+    assert (
+        fresh.post("/cong-dan/dang-nhap/", {"email": "an@example.vn", "password": form["password"]}).status_code == 302
+    )
