@@ -223,6 +223,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # hours and the demo. Office hours and day-off decisions themselves are data (workcalendar admin).
 MOTCUA_PROVINCE_CODE = env.str("MOTCUA_PROVINCE_CODE", default="99")
 
+# The public address of the portal (QR codes on slips, links in mails) and the map tiles of the desk map.
+MOTCUA_PUBLIC_URL = env.str("MOTCUA_PUBLIC_URL", default="http://localhost:8000")
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION", default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
+
 # National systems, reached only through the adapters in ``motcua.identity.adapters``. The defaults
 # point at the simulators that ``scripts/run`` starts (``python -m simulators.run``); a deployment
 # points them at the real endpoints (through the provincial integration platform, LGSP).
@@ -232,6 +239,14 @@ NATIONAL_API_KEY = env.str("NATIONAL_API_KEY", default="motcua-sim")
 NATIONAL_TIMEOUT = env.float("NATIONAL_TIMEOUT", default=2.0)  # seconds per attempt (connect and read)
 NATIONAL_RETRIES = env.int("NATIONAL_RETRIES", default=2)  # extra attempts on connection errors and 5xx
 NATIONAL_CACHE_SECONDS = env.int("NATIONAL_CACHE_SECONDS", default=300)  # short: the national DB is the truth
+# Payment platform (the national portal's payment gateway): HMAC-signed callbacks, reconciliation.
+PAYMENT_GATEWAY_URL = env.str("PAYMENT_GATEWAY_URL", default="http://127.0.0.1:8104")
+PAYMENT_GATEWAY_API_KEY = env.str("PAYMENT_GATEWAY_API_KEY", default="motcua-sim")
+PAYMENT_GATEWAY_SECRET = env.str("PAYMENT_GATEWAY_SECRET", default="motcua-payment-demo-secret")
+PAYMENT_GATEWAY_TIMEOUT = env.float("PAYMENT_GATEWAY_TIMEOUT", default=5.0)
+PAYMENT_GATEWAY_RETRIES = env.int("PAYMENT_GATEWAY_RETRIES", default=2)
+PAYMENT_CALLBACK_MAX_AGE = env.int("PAYMENT_CALLBACK_MAX_AGE", default=900)
+PAYMENT_PUBLIC_URL = env.str("PAYMENT_PUBLIC_URL", default="")  # "" = the request's own host
 # VNeID (OpenID Connect, authorization code + PKCE).
 VNEID_ISSUER = env.str("VNEID_ISSUER", default="http://127.0.0.1:8103")
 VNEID_CLIENT_ID = env.str("VNEID_CLIENT_ID", default="motcua")

@@ -13,6 +13,7 @@ import threading
 
 from .business.app import create_app as create_business
 from .common import serve_in_thread
+from .payment.app import create_app as create_payment
 from .population.app import create_app as create_population
 from .vneid.app import create_app as create_vneid
 
@@ -36,6 +37,7 @@ def main() -> int:
             ("population (CSDL quốc gia về dân cư)", create_population(), population_port),
             ("business (đăng ký doanh nghiệp)", create_business(), business_port),
             ("vneid (OpenID Connect)", create_vneid(issuer=issuer), vneid_port),
+            ("payment", create_payment(), _port("SIM_PAYMENT_PORT", 8104)),
         ):
             url, stop = serve_in_thread(app, HOST, port, log_requests=True)
             stoppers.append(stop)

@@ -15,7 +15,7 @@ def test_staff_login_page(client, demo_org, demo_password):
     assert r.status_code == 200 and "Tên đăng nhập hoặc mật khẩu không đúng" in r.content.decode()
     r = client.post("/dang-nhap/", {"username": "motcua.xa", "password": demo_password})
     assert r.status_code == 302
-    home = client.get("/").content.decode()
+    home = client.get("/can-bo/").content.decode()
     assert "Cán bộ một cửa" in home and "UBND phường Bình Minh" in home
 
 

@@ -5,7 +5,7 @@ from . import documents, intake, views
 
 app_name = "backoffice"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("can-bo/", views.home, name="home"),
     path("dang-nhap/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("can-bo/thu-tuc/", views.catalog_search, name="catalog"),

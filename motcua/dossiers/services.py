@@ -563,6 +563,24 @@ def _queue_identity_check(dossier_id: int) -> None:
     verify_applicant_task.enqueue(dossier_id, 1)
 
 
+def record_fee_payment(dossier_id: int, *, receipt: str, amount: int, now: dt.datetime | None = None) -> Event:
+    """Fees due with the dossier, paid online (``payments``): fee status paid and a system event, one
+    transaction; the legal clock is not touched (it was not waiting for this payment)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        d = Dossier.objects.select_for_update().get(pk=dossier_id)
+        if d.fee_status != FeeStatus.UNPAID:
+            raise InvalidTransition(f"Hồ sơ {d.code} không còn khoản phí, lệ phí phải nộp.", "fee_not_due")
+        d.fee_status = FeeStatus.PAID
+        d.lock_version += 1
+        d.save(update_fields=["fee_status", "lock_version"])
+        acting = Acting(None, Actor.SYSTEM, None, "Hệ thống")
+        payload = {"amount": amount, "receipt": str(receipt)[:100]}
+        event = _event(d, "record_fee_payment", acting, now, d.state, d.state, payload=payload)
+        event.save()
+    return event
+
+
 def record_identity_check(dossier_id: int, status: str, detail: dict, *, now: dt.datetime | None = None) -> Event:
     """The applicant checked (again) against the national databases, by the background task or an
     officer's "check again": the dossier's identity fields and a ``verify_identity`` event, one transaction."""

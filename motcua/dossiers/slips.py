@@ -190,8 +190,8 @@ def public_url_base(base: str | None = None) -> str:
 
 
 def tracking_url(code: str, base: str | None = None) -> str:
-    """The public tracking page of a dossier: ``{base}/tra-cuu/{code}``."""
-    return f"{public_url_base(base)}/tra-cuu/{quote(code, safe='')}"
+    """The public tracking page of a dossier: ``{base}/tra-cuu/{code}/`` (the portal's page)."""
+    return f"{public_url_base(base)}/tra-cuu/{quote(code, safe='')}/"
 
 
 def qr_data_uri(text: str) -> str:

@@ -161,6 +161,7 @@ EVENT_LABELS = {
     "receive": "Tiếp nhận hồ sơ",
     "verify_identity": "Đối chiếu CSDL quốc gia",
     "revoke_document": "Thu hồi giấy tờ đã cấp",
+    "record_fee_payment": "Đã nộp phí, lệ phí trực tuyến",
 }
 
 

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("cong-dan/thanh-toan/ket-qua/", views.pay_return, name="return"),
+    path("cong-dan/thanh-toan/<int:pk>/bien-lai.pdf", views.receipt, name="receipt"),
+    path("cong-dan/thanh-toan/<str:code>/", views.pay, name="pay"),
+    path("thanh-toan/callback/", views.callback, name="callback"),
+]

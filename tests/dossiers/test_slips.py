@@ -146,7 +146,7 @@ def common_checks(text: str, d: Dossier, title: str):
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
     assert "An Hòa, ngày" in text
     assert "Nguyễn Văn An" in text
-    assert f"{PUBLIC}/tra-cuu/{d.code}" in text
+    assert f"{PUBLIC}/tra-cuu/{d.code}/" in text
 
 
 # ------------------------------------------------------------------------------------------------
@@ -340,14 +340,14 @@ def test_rendering_is_fast(world):
 def test_qr_encodes_the_public_tracking_url(world, settings):
     d = world.received()
     ctx = slips.slip_context(d, "01", tracking_url_base=PUBLIC + "/")
-    assert ctx["tracking_url"] == f"{PUBLIC}/tra-cuu/{d.code}"
+    assert ctx["tracking_url"] == f"{PUBLIC}/tra-cuu/{d.code}/"
     assert ctx["qr"] == slips.qr_data_uri(ctx["tracking_url"])
     assert ctx["qr"].startswith("data:image/svg+xml")
 
     settings.MOTCUA_PUBLIC_URL = "https://motcua.example.vn"
-    assert slips.slip_context(d, "01")["tracking_url"] == f"https://motcua.example.vn/tra-cuu/{d.code}"
+    assert slips.slip_context(d, "01")["tracking_url"] == f"https://motcua.example.vn/tra-cuu/{d.code}/"
     del settings.MOTCUA_PUBLIC_URL
-    assert slips.slip_context(d, "01")["tracking_url"] == f"http://localhost:8000/tra-cuu/{d.code}"
+    assert slips.slip_context(d, "01")["tracking_url"] == f"http://localhost:8000/tra-cuu/{d.code}/"
 
 
 def test_qr_payload_is_the_url(world):

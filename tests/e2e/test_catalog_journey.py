@@ -15,7 +15,7 @@ def test_login_admin_browse_and_search(live_server, page):
     call_command("load_demo", quiet=True)
     os.makedirs(SHOTS, exist_ok=True)
 
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/can-bo/")
     assert "/dang-nhap/" in page.url
     page.fill("#id_username", "vanphong")
     page.fill("#id_password", "sai")
