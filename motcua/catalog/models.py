@@ -151,6 +151,7 @@ class DataSource(models.TextChoices):
     NONE = "", "Không"
     POPULATION = "population", "Cơ sở dữ liệu quốc gia về dân cư"
     BUSINESS_REGISTRY = "business_registry", "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp"
+    EFORM = "eform", "Tờ khai điện tử (khi nộp trực tuyến)"
 
 
 def validate_doc_types(value) -> None:

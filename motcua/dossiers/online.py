@@ -160,6 +160,12 @@ def submit(draft: Draft, user, person):
     sources = {p.component.code: p.source for p in picked}
     with_files = {code: c["files"] for code, c in draft.components.items() if c.get("files") and code not in sources}
     components = [{"code": code, "source": source} for code, source in sources.items()]
+    # The declaration (tờ khai) is the e-form itself when submitted online.
+    components += [
+        {"code": c.code, "source": "eform"}
+        for c in version.components.all()
+        if c.data_source == "eform" and c.code not in sources and c.code not in with_files
+    ]
     components += [{"code": code} for code in with_files]
     data = draft.form_data
     applicant = {

@@ -352,6 +352,7 @@ COMPONENT_SOURCES = {
     "data_store": "Tái sử dụng từ kho dữ liệu điện tử",
     "population_db": "Khai thác từ CSDL quốc gia về dân cư",
     "business_registry": "Khai thác từ CSDL quốc gia về đăng ký doanh nghiệp",
+    "eform": "Tờ khai điện tử nộp trực tuyến",
 }
 REUSE_SOURCES = ("data_store", "population_db", "business_registry")
 
