@@ -1,11 +1,22 @@
-"""Queue admin: service groups are configured here; tickets and their history are read-only
-(every change goes through ``engagement.services``)."""
+"""Engagement admin: service groups and appointment slot rules are configured here; tickets,
+appointments, ratings and feedback are read-only with their history (every change goes through
+the services: ``services``, ``appointments``, ``ratings``, ``feedback``)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import ServiceGroup, Ticket, TicketEvent
+from .models import (
+    Appointment,
+    AppointmentEvent,
+    Feedback,
+    FeedbackEvent,
+    Rating,
+    ServiceGroup,
+    SlotRule,
+    Ticket,
+    TicketEvent,
+)
 
 
 @admin.register(ServiceGroup)
@@ -88,3 +99,79 @@ class TicketAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the services only: viewable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SlotRule)
+class SlotRuleAdmin(admin.ModelAdmin):
+    list_display = ["desk", "group", "slot_minutes", "capacity", "days_ahead", "active"]
+    list_editable = ["slot_minutes", "capacity", "days_ahead", "active"]
+    list_filter = ["active", "desk__kind"]
+    search_fields = ["desk__code", "desk__name", "group__name"]
+    autocomplete_fields = ["desk"]
+    list_select_related = ["desk", "group"]
+
+
+class AppointmentEventInline(ReadOnlyInline):
+    model = AppointmentEvent
+    fields = ["at", "action", "from_status", "to_status", "actor", "payload"]
+    readonly_fields = fields
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    list_display = ["code", "start", "desk", "procedure_code", "full_name", "status", "ticket"]
+    list_filter = ["status", "day", "desk__kind"]
+    search_fields = ["code", "id_number", "full_name", "desk__code", "procedure_code"]
+    date_hierarchy = "day"
+    list_select_related = ["desk", "ticket"]
+    inlines = [AppointmentEventInline]
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ["dossier", "overall", "created_at"]
+    list_filter = ["overall"]
+    search_fields = ["dossier__code"]
+    date_hierarchy = "created_at"
+    list_select_related = ["dossier"]
+
+
+class FeedbackEventInline(ReadOnlyInline):
+    model = FeedbackEvent
+    fields = ["at", "action", "from_status", "to_status", "actor", "note", "payload"]
+    readonly_fields = fields
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin):
+    list_display = ["code", "kind", "agency", "subject", "status", "received_at", "due_at", "assignee"]
+    list_filter = ["kind", "status"]
+    search_fields = ["code", "subject", "agency__name", "agency__code"]
+    date_hierarchy = "received_at"
+    list_select_related = ["agency", "assignee"]
+    inlines = [FeedbackEventInline]

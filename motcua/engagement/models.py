@@ -1,8 +1,14 @@
-"""Queue at the one-stop desk (xếp hàng lấy số): service groups, tickets, their event history and
-the gap-free daily ticket sequence.
+"""Citizen engagement at the one-stop desk and around it.
 
-Nothing outside ``engagement.services`` writes these tables: every state change of a ticket is one
-service call in one transaction that writes its ``TicketEvent`` too.
+* Queue (xếp hàng lấy số): service groups, tickets, their event history and the gap-free daily
+  ticket sequence — written by ``engagement.services`` only.
+* Appointments (đặt lịch hẹn): slot rules per desk / service group, the booked count of each slot,
+  appointments and their history — written by ``engagement.appointments`` only.
+* Citizen evaluation of a returned dossier (đánh giá) — ``engagement.ratings``.
+* Feedback and complaints (phản ánh, kiến nghị) with their append-only history —
+  ``engagement.feedback``.
+
+Every state change is one service call in one transaction that writes its event row too.
 """
 
 from __future__ import annotations
@@ -10,10 +16,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
-from motcua.org.models import Counter, Desk
+from motcua.org.models import Agency, Counter, Desk, StaffMembership
+from motcua.org.roles import Role
 
-from .states import PRIORITY_RANK, Priority, Status
+from .states import (
+    ACTIVE_APPOINTMENT_STATUSES,
+    PRIORITY_RANK,
+    AppointmentStatus,
+    FeedbackKind,
+    FeedbackStatus,
+    Priority,
+    Status,
+)
 
 
 class ServiceGroup(models.Model):
@@ -188,3 +204,294 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Appointments (đặt lịch hẹn)
+# ------------------------------------------------------------------------------------------------
+class SlotRule(models.Model):
+    """How a desk (or one of its service groups) offers appointments: slot length and how many
+    people one slot takes. Slots themselves are generated from the working calendar (working days,
+    office hours), never stored in advance; a group without its own rule uses the desk's."""
+
+    desk = models.ForeignKey(Desk, on_delete=models.CASCADE, related_name="slot_rules", verbose_name="bộ phận một cửa")
+    group = models.ForeignKey(
+        ServiceGroup,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="slot_rules",
+        verbose_name="nhóm dịch vụ",
+        help_text="Để trống: áp dụng cho mọi nhóm dịch vụ chưa có quy định riêng.",
+    )
+    slot_minutes = models.PositiveSmallIntegerField("độ dài mỗi khung giờ (phút)", default=30)
+    capacity = models.PositiveSmallIntegerField("số lượt hẹn tối đa mỗi khung giờ", default=2)
+    days_ahead = models.PositiveSmallIntegerField("được đặt trước tối đa (ngày)", default=14)
+    active = models.BooleanField("đang nhận đặt lịch", default=True)
+
+    class Meta:
+        ordering = ["desk", "group"]
+        verbose_name = "quy định đặt lịch hẹn"
+        verbose_name_plural = "quy định đặt lịch hẹn"
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "group"], name="slot_rule_desk_group"),
+            models.UniqueConstraint(fields=["desk"], condition=Q(group__isnull=True), name="slot_rule_desk_default"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5, slot_minutes__lte=240), name="slot_rule_minutes"),
+        ]
+
+    def __str__(self) -> str:
+        scope = f"nhóm {self.group.letter}" if self.group_id else "mọi nhóm"
+        return f"{self.desk.code} – {scope}: {self.slot_minutes} phút, {self.capacity} lượt"
+
+
+class AppointmentSlot(models.Model):
+    """The booked count of one slot of a rule. Created on the first booking; the upsert in
+    ``appointments._take`` increments it only below the capacity, atomically (row lock on
+    PostgreSQL, serialized writers on SQLite), so a slot is never overbooked."""
+
+    rule = models.ForeignKey(SlotRule, on_delete=models.CASCADE, related_name="slots", verbose_name="quy định")
+    start = models.DateTimeField("bắt đầu")
+    booked = models.PositiveSmallIntegerField("số lượt đã đặt", default=0)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = "khung giờ hẹn"
+        verbose_name_plural = "khung giờ hẹn"
+        constraints = [models.UniqueConstraint(fields=["rule", "start"], name="appointment_slot_rule_start")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.start:%d/%m/%Y %H:%M}: {self.booked}"
+
+
+class Appointment(models.Model):
+    """A citizen's appointment at a desk (lịch hẹn). At the desk it becomes a priority ticket
+    (``appointments.check_in``)."""
+
+    code = models.CharField("mã lịch hẹn", max_length=12, unique=True)
+    desk = models.ForeignKey(
+        Desk, on_delete=models.PROTECT, related_name="appointments", verbose_name="bộ phận một cửa"
+    )
+    rule = models.ForeignKey(SlotRule, on_delete=models.PROTECT, related_name="appointments", verbose_name="quy định")
+    group = models.ForeignKey(
+        ServiceGroup,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+        verbose_name="nhóm dịch vụ",
+    )
+    procedure_code = models.CharField("mã thủ tục", max_length=40)
+    procedure_name = models.CharField("tên thủ tục", max_length=500)
+    id_number = models.CharField("số định danh cá nhân", max_length=12, db_index=True)
+    full_name = models.CharField("họ và tên", max_length=255)
+    phone = models.CharField("số điện thoại", max_length=30, blank=True)
+    day = models.DateField("ngày hẹn")  # local date of ``start``
+    start = models.DateTimeField("giờ hẹn")
+    end = models.DateTimeField("kết thúc khung giờ")
+    status = models.CharField(
+        "trạng thái", max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    created_at = models.DateTimeField("thời điểm đặt")
+    checked_in_at = models.DateTimeField("thời điểm đến", null=True, blank=True)
+    ticket = models.OneToOneField(
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointment",
+        verbose_name="số thứ tự đã cấp",
+    )
+
+    class Meta:
+        ordering = ["start", "id"]
+        verbose_name = "lịch hẹn"
+        verbose_name_plural = "lịch hẹn"
+        constraints = [
+            # One active booking per person, desk and day — also under concurrent requests.
+            models.UniqueConstraint(
+                fields=["id_number", "desk", "day"],
+                condition=Q(status__in=ACTIVE_APPOINTMENT_STATUSES),
+                name="appointment_one_per_person_day",
+            )
+        ]
+        indexes = [models.Index(fields=["desk", "day", "status"], name="appointment_desk_day")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.start:%d/%m/%Y %H:%M})"
+
+
+class AppointmentEvent(models.Model):
+    """Append-only history of an appointment."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("thao tác", max_length=20)
+    at = models.DateTimeField("thời điểm")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField("trạng thái trước", max_length=12, blank=True)
+    to_status = models.CharField("trạng thái sau", max_length=12)
+    payload = models.JSONField("dữ liệu", default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = "lịch sử lịch hẹn"
+        verbose_name_plural = "lịch sử lịch hẹn"
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Citizen evaluation (đánh giá mức độ hài lòng)
+# ------------------------------------------------------------------------------------------------
+class Rating(models.Model):
+    """The applicant's evaluation of a returned dossier: one per dossier. ``scores`` maps each
+    criterion of ``states.RATING_CRITERIA`` the applicant rated to a level 1–5."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="rating", verbose_name="hồ sơ"
+    )
+    id_number = models.CharField("số định danh người đánh giá", max_length=12)
+    scores = models.JSONField("đánh giá theo tiêu chí", default=dict, blank=True)
+    overall = models.PositiveSmallIntegerField("mức độ hài lòng chung")
+    comment = models.TextField("ý kiến khác", blank=True)
+    created_at = models.DateTimeField("thời điểm đánh giá")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "đánh giá của công dân"
+        verbose_name_plural = "đánh giá của công dân"
+        constraints = [models.CheckConstraint(condition=Q(overall__gte=1, overall__lte=5), name="rating_overall_1_5")]
+        indexes = [models.Index(fields=["created_at"], name="rating_created")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.overall}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Feedback and complaints (phản ánh, kiến nghị)
+# ------------------------------------------------------------------------------------------------
+class FeedbackQuerySet(models.QuerySet):
+    def handled_by(self, user) -> FeedbackQuerySet:
+        """What ``user`` may handle (assign, answer, publish): feedback about the agencies they
+        work in (any active membership); superusers: everything."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        agencies = StaffMembership.objects.filter(user=user, active=True).values("agency_id")
+        return self.filter(agency_id__in=agencies)
+
+    def visible_to(self, user) -> FeedbackQuerySet:
+        """The access rule for reading: what they handle, plus everything for inspectors and the
+        provincial office (oversight); citizens and anonymous users see nothing here."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if StaffMembership.objects.filter(
+            user=user, active=True, role__in=[Role.INSPECTOR, Role.CATALOG_ADMIN]
+        ).exists():
+            return self
+        return self.handled_by(user)
+
+    def published(self) -> FeedbackQuerySet:
+        return self.filter(status=FeedbackStatus.PUBLISHED)
+
+
+class Feedback(models.Model):
+    """A citizen's report (phản ánh) or proposal (kiến nghị) about an agency's handling of
+    administrative procedures. Anonymous senders leave a contact (phone or e-mail)."""
+
+    code = models.CharField("mã phản ánh, kiến nghị", max_length=20, unique=True)
+    kind = models.CharField("loại", max_length=12, choices=FeedbackKind.choices)
+    id_number = models.CharField("số định danh người gửi", max_length=12, blank=True, db_index=True)
+    sender_name = models.CharField("họ và tên người gửi", max_length=255, blank=True)
+    phone = models.CharField("số điện thoại", max_length=30, blank=True)
+    email = models.EmailField("thư điện tử", blank=True)
+    address = models.CharField("địa chỉ", max_length=500, blank=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="feedback", verbose_name="cơ quan bị phản ánh, kiến nghị"
+    )
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback",
+        verbose_name="hồ sơ liên quan",
+    )
+    subject = models.CharField("tiêu đề", max_length=255)
+    content = models.TextField("nội dung")
+    status = models.CharField(
+        "trạng thái", max_length=12, choices=FeedbackStatus.choices, default=FeedbackStatus.RECEIVED
+    )
+    received_at = models.DateTimeField("thời điểm tiếp nhận")
+    due_at = models.DateTimeField("hạn trả lời")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_feedback",
+        verbose_name="cán bộ xử lý",
+    )
+    assigned_at = models.DateTimeField("thời điểm phân công", null=True, blank=True)
+    answer = models.TextField("nội dung trả lời", blank=True)
+    answered_at = models.DateTimeField("thời điểm trả lời", null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="người trả lời",
+    )
+    published = models.BooleanField("đã công khai", default=False)
+    published_at = models.DateTimeField("thời điểm công khai", null=True, blank=True)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "phản ánh, kiến nghị"
+        verbose_name_plural = "phản ánh, kiến nghị"
+        indexes = [
+            models.Index(fields=["agency", "status", "due_at"], name="feedback_agency_inbox"),
+            models.Index(fields=["status", "published_at"], name="feedback_published"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (FeedbackStatus.RECEIVED, FeedbackStatus.ASSIGNED)
+
+    def is_late(self, now=None) -> bool:
+        """Answered after the due date, or still open past it."""
+        if self.answered_at is not None:
+            return self.answered_at > self.due_at
+        return (now or timezone.now()) > self.due_at
+
+
+class FeedbackEvent(models.Model):
+    """Append-only history of a feedback (never updated or deleted)."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("thao tác", max_length=20)
+    at = models.DateTimeField("thời điểm")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField("trạng thái trước", max_length=12, blank=True)
+    to_status = models.CharField("trạng thái sau", max_length=12)
+    note = models.TextField("ghi chú", blank=True)
+    payload = models.JSONField("dữ liệu", default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = "lịch sử phản ánh, kiến nghị"
+        verbose_name_plural = "lịch sử phản ánh, kiến nghị"
+
+    def __str__(self) -> str:
+        return f"{self.feedback_id} {self.action} {self.at:%d/%m/%Y %H:%M}"

@@ -1,5 +1,6 @@
 """Queue pages: ticket issuing (public, touch), the TV display board (public), the self-service
-kiosk (public), the counter screen and the queue statistics (staff).
+kiosk (public, with check-in by appointment code), the counter screen (with check-in by
+appointment code) and the queue statistics (staff).
 
 Thin: every state change is a ``services`` call; a refused action (``QueueError``) becomes a
 Vietnamese error message, never a 500. Every page works without JavaScript; HTMX only refreshes
@@ -24,7 +25,8 @@ from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.services import search_versions
 from motcua.org.models import Counter, Desk
 
-from . import services
+from . import appointments, services
+from .appointments import AppointmentError
 from .models import ServiceGroup, Ticket
 from .services import QueueError
 from .states import ACTIVE_STATUSES, Priority, Status
@@ -33,7 +35,7 @@ INTAKE_PATH = "/can-bo/tiep-nhan/"  # the intake screen (backoffice), opened wit
 SESSION_COUNTER = "engagement.counter_id"
 TICKETS_PER_MINUTE = 30  # per client and desk: a kiosk never issues faster; a script would
 KIOSK_RESULTS = 12
-COUNTER_ACTIONS = {"call", "recall", "start", "no_show", "finish", "transfer"}
+COUNTER_ACTIONS = {"call", "recall", "start", "no_show", "finish", "transfer", "checkin"}
 
 
 def _desk(code: str) -> Desk:
@@ -186,6 +188,26 @@ def kiosk_take(request, desk_code, code):
     return redirect(f"{url}?from=kiosk")
 
 
+@require_POST
+def kiosk_checkin(request, desk_code):
+    """A citizen with an appointment types its code: they get a priority ticket at once."""
+    desk = _desk(desk_code)
+    if _throttled(request, desk):
+        messages.error(request, "Bạn thao tác quá nhanh. Vui lòng chờ một phút rồi thử lại.")
+        return redirect("engagement:kiosk", desk_code=desk.code)
+    appointment = appointments.find(request.POST.get("code", ""), desk)
+    if appointment is None:
+        messages.error(request, "Không tìm thấy lịch hẹn với mã đã nhập tại bộ phận một cửa này.")
+        return redirect("engagement:kiosk", desk_code=desk.code)
+    try:
+        ticket = appointments.check_in(appointment, desk=desk)
+    except AppointmentError as exc:
+        messages.error(request, exc.message)
+        return redirect("engagement:kiosk", desk_code=desk.code)
+    url = reverse("engagement:ticket", kwargs={"desk_code": desk.code, "ticket_id": ticket.pk})
+    return redirect(f"{url}?from=kiosk")
+
+
 # ------------------------------------------------------------------------------------------------
 # Staff: counter screen
 # ------------------------------------------------------------------------------------------------
@@ -270,6 +292,8 @@ def _counter_action(request, desks, counter, fixed):
         messages.error(request, "Vui lòng chọn quầy làm việc trước.")
         return back
     user = request.user
+    if action == "checkin":
+        return _counter_checkin(request, counter, back)
     try:
         if action == "call":
             ticket = services.call_next(counter, user)
@@ -295,6 +319,23 @@ def _counter_action(request, desks, counter, fixed):
             messages.success(request, f"Đã chuyển số {ticket.code} sang {where}.")
     except QueueError as exc:
         messages.error(request, exc.message)
+    return back
+
+
+def _counter_checkin(request, counter: Counter, back):
+    """The officer checks in a citizen with an appointment: a priority ticket joins the queue."""
+    appointment = appointments.find(request.POST.get("code", ""), counter.desk)
+    if appointment is None:
+        messages.error(request, "Không tìm thấy lịch hẹn với mã đã nhập tại bộ phận một cửa này.")
+        return back
+    try:
+        ticket = appointments.check_in(appointment, desk=counter.desk, actor=request.user)
+    except AppointmentError as exc:
+        messages.error(request, exc.message)
+        return back
+    messages.success(
+        request, f"Đã xác nhận lịch hẹn {appointment.code} của {appointment.full_name}: cấp số ưu tiên {ticket.code}."
+    )
     return back
 
 

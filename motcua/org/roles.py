@@ -46,8 +46,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         + _perms("workcalendar", _CALENDAR_MODELS, ("view", "add", "change", "delete"))
         + _perms("engagement", ["servicegroup"], ("view", "add", "change"))
         + _perms("engagement", ["ticket"], ("view",))
+        + _perms("engagement", ["slotrule"], ("view", "add", "change", "delete"))
     ),
-    Role.INSPECTOR: _VIEW_ALL + _perms("engagement", ["servicegroup", "ticket"], ("view",)),
+    Role.INSPECTOR: _VIEW_ALL
+    + _perms("engagement", ["servicegroup", "ticket", "appointment", "rating", "feedback"], ("view",)),
 }
 
 # Roles whose holders may enter the Django admin (catalog maintenance, oversight).

@@ -26,6 +26,7 @@ from motcua.dossiers.models import Dossier, Draft, ReturnChannel
 from motcua.dossiers.services import DossierError
 from motcua.dossiers.slips import vn_name
 from motcua.dossiers.states import event_label
+from motcua.engagement.models import Rating
 from motcua.identity import services as identity
 from motcua.identity.models import CitizenAccount
 from motcua.identity.verification import verify
@@ -527,6 +528,7 @@ def my_dossier(request, code: str):
         "summary": eforms.summary(schema, d.form_data) if d.form_data else [],
         "events": [{"at": e.at, "label": event_label(e.action)} for e in d.events.all()],
         "results": results,
+        "rated": Rating.objects.filter(dossier=d).exists(),
     }
     return render(request, "portal/my_dossier.html", context)
 
