@@ -137,3 +137,23 @@ def receipt(request, pk: int):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="bien-lai-{receipt_row.number}.pdf"'
     return response
+
+
+@require_GET
+def my_payments(request):
+    """"My payments": every payment for the dossiers of the citizen (and the enterprises they represent)."""
+    from django.db.models import Q
+
+    from motcua.identity.services import person_of
+
+    if not request.user.is_authenticated:
+        return _to_login(request)
+    ids = services.payer_id_numbers(person_of(request.user))
+    if not ids:
+        return render(request, "portal/unverified.html", status=403)
+    payments = list(
+        Payment.objects.filter(Q(dossier__applicant_id_number__in=ids) | Q(dossier__owner_id_number__in=ids))
+        .select_related("dossier__version", "receipt")
+        .order_by("-created_at", "-id")[:200]
+    )
+    return render(request, "payments/mine.html", {"payments": payments, "format_vnd": format_vnd})

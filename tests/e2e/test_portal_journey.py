@@ -112,6 +112,8 @@ def test_citizen_journey_on_a_phone(live_server, browser, users, payment_gateway
     shot(page, "06-paid")
     d.refresh_from_db()
     assert d.fee_status == "paid"
+    page.goto(f"{base}/cong-dan/thanh-toan/")  # "my payments", with the e-receipt
+    assert d.code in page.inner_text("#my-payments") and "BL-" in page.inner_text("#my-payments")
 
     # Track by code (public page).
     page.goto(f"{base}/tra-cuu/{d.code}/")
