@@ -51,6 +51,7 @@ import os
 import pstats
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -65,6 +66,8 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
 # Before bench_dossiers is imported (it sets its own, higher, default).
 os.environ.setdefault("PUBLIC_TRACKING_RATE", "1000000/min")
+# Persistent connections (production): longer than a run, so the backends measured stay the same.
+os.environ.setdefault("CONN_MAX_AGE", "600")
 REDIS_URL = "redis://127.0.0.1:6379/6"
 
 from bench.bench_dossiers import (  # noqa: E402 (after the path and settings set-up)
@@ -162,6 +165,16 @@ end
 """
 
 
+CHILDREN: list[subprocess.Popen] = []  # gunicorn and wrk, stopped on SIGTERM
+
+
+def _terminate(*_):
+    for proc in CHILDREN:
+        if proc.poll() is None:
+            proc.terminate()
+    sys.exit(143)
+
+
 def report(line: str = "") -> None:
     REPORT.append(line)
     say(line)
@@ -242,19 +255,34 @@ def db_backends() -> list[int]:
     return pids
 
 
+def _pids_named(name: str) -> list[int]:
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if (p / "comm").read_text().strip() == name:
+                    out.append(int(p.name))
+            except OSError:
+                continue
+    return out
+
+
 class CpuWatch:
-    """CPU used during a run: ours (gunicorn + wrk + our DB backends) and the rest of the machine."""
+    """CPU used during a run, in cores: gunicorn (master + workers), this database's PostgreSQL
+    backends, redis-server (the throttle's cache; shared with whoever else uses it), the load
+    generator (this process's children: wrk), and the rest of the machine ("others")."""
 
     def __init__(self, server_pid: int):
         self.server_pid = server_pid
 
-    def _ours(self, pids) -> int:
-        return sum(_jiffies(p) for p in pids)
-
     def __enter__(self):
         self.load_before = loadavg()
-        self.pids = [self.server_pid, *_children(self.server_pid), *db_backends()]
-        self.ours0 = self._ours(self.pids)
+        self.groups = {
+            "gunicorn": [self.server_pid, *_children(self.server_pid)],
+            "postgres": db_backends(),
+            "redis": _pids_named("redis-server"),
+        }
+        self.start = {p: _jiffies(p) for pids in self.groups.values() for p in pids}
         self.kids0 = _rusage_children()
         self.busy0, self.total0 = _machine()
         self.t0 = time.monotonic()
@@ -263,18 +291,35 @@ class CpuWatch:
     def __exit__(self, *exc):
         busy1, total1 = _machine()
         elapsed = time.monotonic() - self.t0
-        ours = self._ours(self.pids) - self.ours0 + (_rusage_children() - self.kids0) * HZ
+        # Backends opened during the run (a worker reconnecting) count from 0; closed ones are lost.
+        self.groups["postgres"] = sorted(set(self.groups["postgres"]) | set(db_backends()))
         self.load_after = loadavg()
+        self.cores = {
+            # per process, a vanished one counts 0 (a PostgreSQL backend closed by CONN_MAX_AGE)
+            g: sum(max(_jiffies(p) - self.start.get(p, 0), 0) for p in pids) / HZ / elapsed
+            for g, pids in self.groups.items()
+        }
+        self.cores["wrk"] = (_rusage_children() - self.kids0) / elapsed
         ncpu = os.cpu_count() or 1
         self.busy_cores = (busy1 - self.busy0) / max(total1 - self.total0, 1) * ncpu
-        self.our_cores = ours / HZ / elapsed
+        self.our_cores = sum(self.cores.values())
         self.other_cores = max(self.busy_cores - self.our_cores, 0.0)
 
     def line(self) -> str:
+        parts = ", ".join(f"{g} {c:.2f}" for g, c in self.cores.items())
         return (
-            f"load {self.load_before}→{self.load_after}, CPU busy {self.busy_cores:.2f} cores "
-            f"(bench {self.our_cores:.2f}, others {self.other_cores:.2f})"
+            f"load {self.load_before}→{self.load_after}; CPU busy {self.busy_cores:.2f} cores: {parts}, "
+            f"others {self.other_cores:.2f}"
         )
+
+    def per_request(self, rps: float) -> str:
+        """CPU ms per request by process group, and the rate that CPU allows on this machine's
+        cores when nothing else runs (independent of what the others used)."""
+        ms = {g: c * 1000 / rps for g, c in self.cores.items()} if rps else {}
+        total = sum(ms.values())
+        ncpu = os.cpu_count() or 1
+        parts = " + ".join(f"{g} {v:.2f}" for g, v in ms.items())
+        return f"CPU/request {total:.2f} ms ({parts}) → ceiling ≈ {ncpu * 1000 / total:,.0f} req/s on {ncpu} idle cores"
 
 
 def _rusage_children() -> float:
@@ -307,13 +352,21 @@ def run_wrk(wrk, port, target, codes_file, lua_file, seconds, args, rate: float 
         f"{interval:.4f}",
         str(args.client_ips),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
-    for line in proc.stdout.splitlines():
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    CHILDREN.append(proc)
+    try:
+        stdout, stderr = proc.communicate(timeout=seconds + 120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        CHILDREN.remove(proc)
+    for line in stdout.splitlines():
         if line.startswith("MCRESULT "):
             result = json.loads(line[len("MCRESULT ") :])
             result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
             return result
-    raise RuntimeError(f"wrk gave no result: {proc.stdout[-500:]} {proc.stderr[-500:]}")
+    raise RuntimeError(f"wrk gave no result: {stdout[-500:]} {stderr[-500:]}")
 
 
 def _py_load(job):
@@ -386,6 +439,8 @@ def measure(load, server, target, args, label, rate=0.0) -> dict:
         note = "  BUSY: repeated" if busy and attempt == 1 else ("  (still busy)" if busy else "")
         report(f"  {label:<24} {result_line(r)}")
         report(f"  {'':<24} {watch.line()}{note}")
+        if not rate:
+            report(f"  {'':<24} {watch.per_request(r['rps'])}")
         r["watch"] = watch
         if not busy:
             break
@@ -414,10 +469,14 @@ def start_server(cfg) -> Server:
     if kind == "gthread":
         extra += f" --threads {threads} --keep-alive 5"
     os.environ["GUNICORN_CMD_ARGS"] = extra
+    server = Server(workers)
     try:
-        return Server(workers).__enter__()
+        server.__enter__()
     finally:
         os.environ.pop("GUNICORN_CMD_ARGS", None)
+        if server.proc is not None:
+            CHILDREN.append(server.proc)
+    return server
 
 
 # ------------------------------------------------------------------------------------------------
@@ -535,6 +594,8 @@ def profile(codes: list[str], n: int) -> None:
 
 # ------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
+    # A SIGTERM unwinds like Ctrl-C: gunicorn is stopped by its context, wrk by subprocess.run.
+    signal.signal(signal.SIGTERM, _terminate)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="dossiers in the table")
     ap.add_argument("--codes", type=int, default=20_000, help="random existing codes the load picks from")
@@ -623,6 +684,10 @@ def main(argv: list[str] | None = None) -> int:
         f"throttle PUBLIC_TRACKING_RATE={os.environ['PUBLIC_TRACKING_RATE']} in gunicorn's environment "
         f"(throttling on, limit lifted), {cache_note}"
         + (f"; X-Forwarded-For from {args.client_ips:,} addresses" if args.client_ips else "; one client IP")
+    )
+    report(
+        f"server   gunicorn (bench_dossiers.Server: DEBUG=false, --backlog 2048), "
+        f"CONN_MAX_AGE={os.environ['CONN_MAX_AGE']}, Redis/PostgreSQL/wrk on the same machine"
     )
     report(f"load     {tool}; warm-up {args.warmup:.0f} s then {args.duration:.0f} s per run")
     report()

@@ -247,6 +247,13 @@ PAYMENT_GATEWAY_TIMEOUT = env.float("PAYMENT_GATEWAY_TIMEOUT", default=5.0)
 PAYMENT_GATEWAY_RETRIES = env.int("PAYMENT_GATEWAY_RETRIES", default=2)
 PAYMENT_CALLBACK_MAX_AGE = env.int("PAYMENT_CALLBACK_MAX_AGE", default=900)
 PAYMENT_PUBLIC_URL = env.str("PAYMENT_PUBLIC_URL", default="")  # "" = the request's own host
+# SMS gateway (notifications) and the notification outbox's retries.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="http://127.0.0.1:8105")
+SMS_GATEWAY_API_KEY = env.str("SMS_GATEWAY_API_KEY", default="motcua-sim")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+SMS_GATEWAY_RETRIES = env.int("SMS_GATEWAY_RETRIES", default=2)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_MAX_AGE_HOURS = env.int("NOTIFICATION_MAX_AGE_HOURS", default=48)  # older events notify nobody
 # VNeID (OpenID Connect, authorization code + PKCE).
 VNEID_ISSUER = env.str("VNEID_ISSUER", default="http://127.0.0.1:8103")
 VNEID_CLIENT_ID = env.str("VNEID_CLIENT_ID", default="motcua")

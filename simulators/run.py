@@ -15,6 +15,7 @@ from .business.app import create_app as create_business
 from .common import serve_in_thread
 from .payment.app import create_app as create_payment
 from .population.app import create_app as create_population
+from .sms.app import create_app as create_sms
 from .vneid.app import create_app as create_vneid
 
 HOST = "127.0.0.1"
@@ -38,6 +39,7 @@ def main() -> int:
             ("business (đăng ký doanh nghiệp)", create_business(), business_port),
             ("vneid (OpenID Connect)", create_vneid(issuer=issuer), vneid_port),
             ("payment", create_payment(), _port("SIM_PAYMENT_PORT", 8104)),
+            ("sms", create_sms(), _port("SIM_SMS_PORT", 8105)),
         ):
             url, stop = serve_in_thread(app, HOST, port, log_requests=True)
             stoppers.append(stop)

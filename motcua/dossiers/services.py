@@ -672,6 +672,9 @@ def create_dossier(
             if not online:
                 events.append(_receipt_event(dossier, acting, now, "receive", State.SUBMITTED, first))
             Event.objects.bulk_create(events)
+            from motcua.engagement.notifications import notify_on_commit  # lazy: no import cycle
+
+            notify_on_commit(*events)  # the "receive" event → the applicant is told on commit
             _loaded(dossier, steps=steps, components=components, events=events)
     except IntegrityError:
         if key and (existing := Dossier.objects.filter(idempotency_key=key).first()):
@@ -938,6 +941,9 @@ def act(
         d.save()
         main = _event(d, action, acting, now, before, d.state, ctx.event_step or step, reason, ctx.payload)
         Event.objects.bulk_create([main, *ctx.extra_events])
+        from motcua.engagement.notifications import notify_on_commit  # lazy: no import cycle
+
+        notify_on_commit(main)  # received, supplement requested, result ready, late → the applicant
         if action == "issue_result" and ctx.payload.get("outcome") == Outcome.APPROVED:
             # The signed e-result is made by a background task once this transaction commits.
             from motcua.documents.results import queue_result_document

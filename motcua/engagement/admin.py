@@ -11,6 +11,8 @@ from .models import (
     AppointmentEvent,
     Feedback,
     FeedbackEvent,
+    Notification,
+    NotificationPreference,
     Rating,
     ServiceGroup,
     SlotRule,
@@ -175,3 +177,29 @@ class FeedbackAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     list_select_related = ["agency", "assignee"]
     inlines = [FeedbackEventInline]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["id_number", "email_enabled", "sms_enabled", "updated_at"]
+    list_filter = ["email_enabled", "sms_enabled"]
+    search_fields = ["id_number"]
+
+
+@admin.action(description="Gửi lại các thông báo đã chọn (không thành công)")
+def resend_notifications(modeladmin, request, queryset):
+    from .notifications import requeue
+
+    count = requeue(queryset.values_list("pk", flat=True))
+    modeladmin.message_user(request, f"Đã xếp lại hàng đợi {count} thông báo.")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "dossier", "kind", "channel", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["dossier__code", "recipient"]
+    date_hierarchy = "created_at"
+    list_select_related = ["dossier"]
+    readonly_fields = ["dossier", "event"]
+    actions = [resend_notifications]

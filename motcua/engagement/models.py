@@ -13,6 +13,8 @@ Every state change is one service call in one transaction that writes its event 
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -495,3 +497,75 @@ class FeedbackEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feedback_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Notifications to applicants (email, SMS) — written by ``engagement.notifications`` only
+# ------------------------------------------------------------------------------------------------
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", "Thư điện tử"
+    SMS = "sms", "Tin nhắn SMS"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Chờ gửi"
+    SENT = "sent", "Đã gửi"
+    FAILED = "failed", "Gửi không thành công"
+    SKIPPED = "skipped", "Không gửi"
+
+
+class NotificationPreference(models.Model):
+    """A person's (or organization's) choice of channels, by personal ID / enterprise code.
+
+    No row = both channels on (a channel is used only when the dossier has that contact)."""
+
+    id_number = models.CharField("số định danh / mã số doanh nghiệp", max_length=20, unique=True)
+    email_enabled = models.BooleanField("nhận thông báo qua thư điện tử", default=True)
+    sms_enabled = models.BooleanField("nhận thông báo qua SMS", default=True)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "lựa chọn nhận thông báo"
+        verbose_name_plural = "lựa chọn nhận thông báo"
+
+    def __str__(self) -> str:
+        return self.id_number
+
+    def allows(self, channel: str) -> bool:
+        return self.email_enabled if channel == NotificationChannel.EMAIL else self.sms_enabled
+
+
+class Notification(models.Model):
+    """An outbox row: one message of one dossier event on one channel (never two for the same pair)."""
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.CASCADE, related_name="notifications", verbose_name="hồ sơ"
+    )
+    event = models.ForeignKey(
+        "dossiers.Event", on_delete=models.CASCADE, related_name="notifications", verbose_name="sự kiện"
+    )
+    kind = models.CharField("loại thông báo", max_length=30)
+    channel = models.CharField("kênh", max_length=10, choices=NotificationChannel.choices)
+    recipient = models.CharField("người nhận (địa chỉ thư / số điện thoại)", max_length=255, blank=True)
+    subject = models.CharField("tiêu đề", max_length=255, blank=True)
+    body = models.TextField("nội dung", blank=True)
+    status = models.CharField(
+        "trạng thái", max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("số lần gửi", default=0)
+    last_error = models.TextField("lỗi gần nhất / lý do không gửi", blank=True)
+    provider_id = models.CharField("mã tin của nhà cung cấp", max_length=100, blank=True)
+    key = models.UUIDField("khóa chống gửi trùng", default=uuid.uuid4, editable=False, unique=True)
+    created_at = models.DateTimeField("tạo lúc", default=timezone.now)
+    last_attempt_at = models.DateTimeField("lần gửi gần nhất", null=True, blank=True)
+    sent_at = models.DateTimeField("gửi thành công lúc", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["event", "channel"], name="notification_event_channel")]
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status")]
+        verbose_name = "thông báo gửi người nộp"
+        verbose_name_plural = "thông báo gửi người nộp"
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.kind} → {self.recipient or '—'}"

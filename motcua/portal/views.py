@@ -26,7 +26,8 @@ from motcua.dossiers.models import Dossier, Draft, ReturnChannel
 from motcua.dossiers.services import DossierError
 from motcua.dossiers.slips import vn_name
 from motcua.dossiers.states import event_label
-from motcua.engagement.models import Rating
+from motcua.engagement import notifications
+from motcua.engagement.models import NotificationPreference, Rating
 from motcua.identity import services as identity
 from motcua.identity.models import CitizenAccount
 from motcua.identity.verification import verify
@@ -341,6 +342,11 @@ def account_page(request):
                 messages.success(
                     request, "Đã liên kết tài khoản: đăng nhập bằng tài khoản này cũng vào kho dữ liệu của bạn."
                 )
+            elif request.POST.get("action") == "prefs":
+                notifications.set_preferences(
+                    request.person.id_number, email=bool(request.POST.get("email")), sms=bool(request.POST.get("sms"))
+                )
+                messages.success(request, "Đã lưu cách nhận thông báo.")
             elif request.POST.get("action") == "link_org":
                 rep = identity.link_representative(request.person, request.POST.get("code", ""))
                 messages.success(request, f"Đã liên kết với {rep.organization.name}.")
@@ -353,6 +359,7 @@ def account_page(request):
         "accounts": CitizenAccount.objects.filter(person=request.person).select_related("user"),
         "organizations": identity.organizations_of(request.person),
         "errors": errors,
+        "prefs": NotificationPreference.objects.filter(id_number=request.person.id_number).first(),
     }
     return render(request, "portal/account.html", context, status=400 if errors else 200)
 

@@ -174,3 +174,15 @@ def test_local_sign_up_needs_a_confirmed_email(mailoutbox, simulators):
     assert (
         fresh.post("/cong-dan/dang-nhap/", {"email": "an@example.vn", "password": form["password"]}).status_code == 302
     )
+
+
+@pytest.mark.django_db
+def test_notification_preferences_on_the_account_page(simulators):
+    from motcua.engagement.models import NotificationPreference
+
+    client = browser()
+    vneid_login(client)
+    assert 'id="prefs"' in client.get("/cong-dan/tai-khoan/").content.decode()
+    assert client.post("/cong-dan/tai-khoan/", {"action": "prefs", "email": "1"}).status_code == 302
+    pref = NotificationPreference.objects.get(id_number=AN)
+    assert (pref.email_enabled, pref.sms_enabled) == (True, False)
