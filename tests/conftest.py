@@ -230,3 +230,36 @@ def _national_systems(request, simulators):
             http.delete(f"{url}/_sim/faults", timeout=2)
         except http.RequestException:
             pass
+
+
+PAYMENT_KEY = "motcua-test-payment-key"
+PAYMENT_SECRET = "motcua-test-payment-secret"
+
+
+@pytest.fixture(scope="session")
+def payment_gateway():
+    """The gateway simulator on a free port; our settings point at it for the whole session."""
+    from django.conf import settings as django_settings
+
+    from simulators.common import serve_in_thread
+    from simulators.payment.app import create_app
+
+    url, stop = serve_in_thread(create_app(api_key=PAYMENT_KEY, secret=PAYMENT_SECRET))
+    overrides = {
+        "PAYMENT_GATEWAY_URL": url,
+        "PAYMENT_GATEWAY_API_KEY": PAYMENT_KEY,
+        "PAYMENT_GATEWAY_SECRET": PAYMENT_SECRET,
+        "PAYMENT_GATEWAY_TIMEOUT": 2.0,
+        "PAYMENT_GATEWAY_RETRIES": 1,
+    }
+    missing = object()
+    saved = {k: getattr(django_settings, k, missing) for k in overrides}
+    for k, v in overrides.items():
+        setattr(django_settings, k, v)
+    yield url
+    for k, v in saved.items():
+        if v is missing:
+            delattr(django_settings, k)
+        else:
+            setattr(django_settings, k, v)
+    stop()

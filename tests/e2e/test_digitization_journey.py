@@ -26,6 +26,7 @@ def test_scan_ocr_confirm_search(live_server, page, province, demo_password, set
     card = tmp_path / "cccd.png"
     card.write_bytes(scan(CARD))
     page.set_viewport_size({"width": 1366, "height": 768})
+    page.set_default_timeout(60000)  # the intake runs OCR in the request here (immediate tasks): slow on a busy CI
     base = live_server.url
     page.goto(f"{base}/dang-nhap/?next=/can-bo/tiep-nhan/%3Fprocedure%3D1.001193")
     page.fill("#id_username", "motcua.xa")

@@ -15,7 +15,6 @@ from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, Event
 from motcua.signing.services import validate_pdf
 from motcua.wallet.models import Reuse
-from tests.payments.conftest import payment_gateway  # noqa: F401 (the gateway simulator, a fixture)
 from tests.wallet.conftest import issue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,7 +43,7 @@ def accessible(page) -> None:
     assert not serious, (page.url, serious)
 
 
-def test_citizen_journey_on_a_phone(live_server, browser, users, payment_gateway, settings, tmp_path):  # noqa: F811
+def test_citizen_journey_on_a_phone(live_server, browser, users, payment_gateway, settings, tmp_path):
     os.makedirs(SHOTS, exist_ok=True)
     settings.SIGNING_PKI_DIR = tmp_path / "pki"
     settings.SIGNING_DEMO_PKI = True

@@ -5,41 +5,12 @@ import pytest
 import requests
 
 from motcua.dossiers import services as dossiers
+from tests.conftest import PAYMENT_KEY as KEY  # one gateway simulator per session: tests/conftest.py
+from tests.conftest import PAYMENT_SECRET as SECRET
 
 AN = {"name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "0912345678", "address": "Thôn 3, xã Tân Lập"}
 BINH = {"name": "Trần Thị Bình", "id_number": "001185012346"}
-KEY = "motcua-test-payment-key"
-SECRET = "motcua-test-payment-secret"
 BIRTH = "1.001193"  # birth registration, charge 8.000 đồng
-
-
-@pytest.fixture(scope="session")
-def payment_gateway():
-    """The gateway simulator on a free port; our settings point at it for the whole session."""
-    from django.conf import settings as django_settings
-
-    from simulators.common import serve_in_thread
-    from simulators.payment.app import create_app
-
-    url, stop = serve_in_thread(create_app(api_key=KEY, secret=SECRET))
-    overrides = {
-        "PAYMENT_GATEWAY_URL": url,
-        "PAYMENT_GATEWAY_API_KEY": KEY,
-        "PAYMENT_GATEWAY_SECRET": SECRET,
-        "PAYMENT_GATEWAY_TIMEOUT": 2.0,
-        "PAYMENT_GATEWAY_RETRIES": 1,
-    }
-    missing = object()
-    saved = {k: getattr(django_settings, k, missing) for k in overrides}
-    for k, v in overrides.items():
-        setattr(django_settings, k, v)
-    yield url
-    for k, v in saved.items():
-        if v is missing:
-            delattr(django_settings, k)
-        else:
-            setattr(django_settings, k, v)
-    stop()
 
 
 @pytest.fixture(autouse=True)
