@@ -24,13 +24,12 @@ Target: ≥ 500 requests/s on 2 cores and p95 < 30 ms with 1,000,000 dossiers, f
    settings) the queries per request, a cProfile of N calls per target and EXPLAIN ANALYZE of
    the lookup.
 
-Rate limit: the tracking view is throttled per client IP through the cache (DRF
-``ScopedRateThrottle``). gunicorn gets ``PUBLIC_TRACKING_RATE=1000000/min`` (the limit lifted,
-throttling still on) and a shared Redis cache (``CACHE_URL=redis://127.0.0.1:6379/6``) so the
-counters are shared by the workers; without Redis the per-worker LocMem cache is used (said so).
-DRF keeps one timestamp per request of the window in one cache entry per IP, so a single IP at
-hundreds of requests/s makes that entry tens of thousands of timestamps long; ``--client-ips N``
-sends ``X-Forwarded-For`` from N addresses (what the throttle keys on, as many citizens would).
+Rate limit: the tracking view and page share ``dossiers.tracking.allow``, a fixed-window counter per
+client address in the cache. gunicorn gets ``PUBLIC_TRACKING_RATE=1000000/min`` (the limit lifted,
+counting still on) and a shared Redis cache (``CACHE_URL=redis://127.0.0.1:6379/6``) so the counters
+are shared by the workers; without Redis the per-worker LocMem cache is used (said so).
+``--client-ips N`` sends ``X-Forwarded-For`` from N addresses and starts gunicorn with
+``NUM_PROXIES=1`` (as behind one reverse proxy), so the counters are spread as many citizens would.
 
 Every run prints the 1-minute load average before and after and the CPU the rest of the machine
 used meanwhile (total busy minus gunicorn, wrk and this database's PostgreSQL backends); a run
@@ -622,6 +621,8 @@ def main(argv: list[str] | None = None) -> int:
     if "CACHE_URL" not in os.environ and redis_up():
         os.environ["CACHE_URL"] = REDIS_URL
     cache_url = os.environ.get("CACHE_URL", "")
+    if args.client_ips:  # the addresses come in X-Forwarded-For, as from one trusted reverse proxy
+        os.environ["NUM_PROXIES"] = "1"
     ensure_database(url)
 
     import django

@@ -158,7 +158,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": None,
     # Throttles are set per view (ScopedRateThrottle); the public tracking page is rate-limited per IP.
     "DEFAULT_THROTTLE_RATES": {"public_tracking": env.str("PUBLIC_TRACKING_RATE", default="120/min")},
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# Trusted reverse proxies in front of the app: rate limits key on REMOTE_ADDR (0), or on the address the
+# n-th proxy from the right of X-Forwarded-For saw (n). Never trust a client-supplied X-Forwarded-For.
+NUM_PROXIES = REST_FRAMEWORK["NUM_PROXIES"]
 SPECTACULAR_SETTINGS = {
     "TITLE": "MotCua API",
     "DESCRIPTION": "API của hệ thống thông tin giải quyết thủ tục hành chính (MotCua).",

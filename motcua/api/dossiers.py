@@ -22,14 +22,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from motcua.audit.services import log_access
 from motcua.catalog.services import version_in_force
-from motcua.dossiers import services, slips
+from motcua.dossiers import services, slips, tracking
 from motcua.dossiers.bundles import BUNDLES
 from motcua.dossiers.models import Channel, Dossier, Event, ReturnChannel, Step
 from motcua.dossiers.states import TRANSITIONS, Actor, State, event_label
@@ -184,6 +183,15 @@ class IntakeInputSerializer(serializers.Serializer):
     return_address = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=500, help_text="Địa chỉ nhận kết quả (bưu chính)."
     )
+    fee_exemptions = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=["poor_household", "ethnic_minority", "disabled", "social_policy", "in_time"]
+        ),
+        required=False,
+        default=list,
+        max_length=5,
+        help_text="Đối tượng miễn, giảm phí, lệ phí người nộp kê khai (bộ phận một cửa kiểm tra giấy tờ chứng minh).",
+    )
 
     def intake_args(self) -> dict:
         v = self.validated_data
@@ -195,6 +203,7 @@ class IntakeInputSerializer(serializers.Serializer):
             "components": v["components"],
             "return_channel": v["return_channel"],
             "return_address": v["return_address"],
+            "fee_exemptions": list(v.get("fee_exemptions") or []),
         }
 
 
@@ -995,30 +1004,16 @@ class DossierActionView(APIView):
         return _detail_response(request, _with_detail(Dossier.objects).get(pk=pk), purpose=f"thao tác {action}")
 
 
-class PublicTrackingThrottle(ScopedRateThrottle):
-    """Scoped rate read when the request comes (not when the module is imported), so the rate
-    follows settings (``PUBLIC_TRACKING_RATE``) and test overrides."""
+class PublicTrackingThrottle(BaseThrottle):
+    """The tracking rate limit (``dossiers.tracking.allow``: a fixed window per client address,
+    ``PUBLIC_TRACKING_RATE``), shared with the tracking page."""
 
-    @property
-    def THROTTLE_RATES(self):  # noqa: N802 (DRF's attribute name)
-        return api_settings.DEFAULT_THROTTLE_RATES
+    def allow_request(self, request, view):
+        allowed, self._wait = tracking.allow(request)
+        return allowed
 
-
-PUBLIC_FIELDS = (
-    "id",
-    "code",
-    "bundle_id",
-    "bundle__code",
-    "version__name",
-    "version__procedure__code",
-    "state",
-    "agency__code",
-    "agency__name",
-    "received_at",
-    "due_at",
-    "returned_at",
-    "applicant_name",
-)
+    def wait(self):
+        return getattr(self, "_wait", None)
 
 
 class PublicDossierView(APIView):
@@ -1027,7 +1022,6 @@ class PublicDossierView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [PublicTrackingThrottle]
-    throttle_scope = "public_tracking"
 
     @extend_schema(
         operation_id="public_dossier_tracking",
@@ -1041,23 +1035,10 @@ class PublicDossierView(APIView):
         responses={200: PublicDossierSerializer, **_errors(404, 429)},
     )
     def get(self, request, code):
-        dossier = (
-            Dossier.objects.select_related("version__procedure", "agency", "bundle")
-            .only(*PUBLIC_FIELDS)
-            .filter(code=code)
-            .first()
-        )
-        if dossier is None:
+        found = tracking.public_status(code)  # one SQL statement (the hot path: no ORM compilation)
+        if found is None:
             raise _not_found(code)
-        members = None
-        if dossier.bundle_id:
-            members = list(
-                Dossier.objects.filter(bundle_id=dossier.bundle_id)
-                .select_related("version__procedure")
-                .only("id", "code", "state", "version__name", "version__procedure__code")
-                .order_by("bundle_order", "id")
-            )
-        return Response(PublicDossierSerializer(dossier, context={"members": members}).data)
+        return Response(tracking.as_json(found))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ class ProcedureSerializer(serializers.ModelSerializer):
             "online_level",
             "online_level_label",
             "location_independent",
+            "pay_before_processing",
             "essential",
             "effective_from",
             "rank",

@@ -61,6 +61,17 @@ def procedure_search(request):
     )
 
 
+def _declarable_conditions(version) -> list[tuple[str, str]]:
+    """The exemption conditions an applicant may declare for this version's fees (the officer checks the proof)."""
+    from motcua.catalog.models import ExemptionCondition
+    from motcua.payments.fees import DECLARED
+
+    if version is None:
+        return []
+    present = {e.get("condition") for f in version.fees.all() for e in (f.exemptions or [])}
+    return [(c.value, c.label) for c in ExemptionCondition if c in DECLARED and c.value in present]
+
+
 @login_required
 def intake(request):
     desks = _desks(request.user)
@@ -82,6 +93,8 @@ def intake(request):
         "checked": set(source.getlist("provided")) if request.method == "POST" else set(),
         "errors": {},
         "form_id": source.get("form_id") or uuid.uuid4().hex,
+        "fee_conditions": _declarable_conditions(version),
+        "claimed": set(source.getlist("fee_exemptions")),
     }
     desk = _chosen_desk(desks, source.get("desk"))
     context["desk"] = desk
@@ -246,6 +259,7 @@ def _receive(request, context, version, ticket, files, scans, accepted, rejected
         components=provided,
         return_channel=p.get("return_channel") or ReturnChannel.COUNTER,
         return_address=p.get("return_address", ""),
+        fee_exemptions=p.getlist("fee_exemptions"),
         idempotency_key=p.get("form_id") or None,
         identity={"status": check.status, "detail": check.detail()},
     )

@@ -123,6 +123,7 @@ def version_to_dict(v: ProcedureVersion) -> dict:
         "description": v.description,
         "legal_basis": v.legal_basis,
         **({"form_schema": v.form_schema} if v.form_schema else {}),
+        **({"pay_before_processing": True} if v.pay_before_processing else {}),
         "components": [
             {
                 "code": c.code,

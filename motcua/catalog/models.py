@@ -104,6 +104,9 @@ class ProcedureVersion(models.Model):
     online_level = models.CharField("mức độ trực tuyến", max_length=10, choices=OnlineLevel.choices)
     location_independent = models.BooleanField("tiếp nhận không phụ thuộc địa giới hành chính", default=False)
     essential = models.BooleanField("thuộc 25 dịch vụ công thiết yếu", default=False)
+    # The applicant pays the fees before processing starts: a received dossier with fees unpaid waits
+    # ("chờ thực hiện nghĩa vụ tài chính") and its legal clock starts when the payment arrives.
+    pay_before_processing = models.BooleanField("nộp phí, lệ phí trước khi giải quyết", default=False)
     applicant_types = models.JSONField("đối tượng thực hiện", default=list)
     description = models.TextField("mô tả", blank=True)
     legal_basis = models.TextField("căn cứ pháp lý", blank=True)
@@ -159,8 +162,8 @@ def validate_doc_types(value) -> None:
         isinstance(v, str) and re.fullmatch(r"[0-9A-Za-z.\-_]{1,30}:[0-9A-Za-z.\-_]{1,40}", v) for v in value
     ):
         raise ValidationError(
-            "Danh sách mã loại giấy tờ được tái sử dụng phải có dạng [\"<mã thủ tục>:<mã kết quả>\", …], "
-            "ví dụ [\"1.001193:KQ01\"]."
+            'Danh sách mã loại giấy tờ được tái sử dụng phải có dạng ["<mã thủ tục>:<mã kết quả>", …], '
+            'ví dụ ["1.001193:KQ01"].'
         )
 
 

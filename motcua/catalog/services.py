@@ -62,6 +62,7 @@ PROCEDURE_KEYS = {
     "fees",
     "steps",
     "form_schema",
+    "pay_before_processing",
 }
 COMPONENT_KEYS = {"code", "name", "required", "form", "copies", "reusable", "reuse_from", "data_source", "template"}
 RESULT_KEYS = {"code", "name", "validity_days"}
@@ -167,6 +168,7 @@ def validate_procedure(data: dict, where: str, known_levels: set[str], known_age
         ck.add(data, f"Mức độ trực tuyến không hợp lệ: {data.get('online_level')!r} (full, partial, none).")
     _bool(data, "location_independent", ck, "Tiếp nhận không phụ thuộc địa giới", False)
     _bool(data, "essential", ck, "Dịch vụ công thiết yếu", False)
+    _bool(data, "pay_before_processing", ck, "Nộp phí, lệ phí trước khi giải quyết", False)
     applicants = data.setdefault("applicant_types", ["citizen"])
     if not isinstance(applicants, list) or not applicants or set(applicants) - set(ApplicantType.values):
         ck.add(data, "Đối tượng thực hiện phải gồm citizen và/hoặc organization.")
@@ -285,7 +287,7 @@ def validate_procedure(data: dict, where: str, known_levels: set[str], known_age
 
 # Keys added after versions were first hashed: left out while empty, so a version published before
 # they existed still matches its unchanged re-import (no spurious new version).
-LATER_KEYS = {"form_schema", "reuse_from", "data_source"}
+LATER_KEYS = {"form_schema", "reuse_from", "data_source", "pay_before_processing"}
 
 
 def content_hash(data: dict) -> str:
@@ -375,6 +377,7 @@ def _publish(data: dict, levels: dict, agencies: dict, where: str) -> str:
         description=data["description"],
         legal_basis=data["legal_basis"],
         form_schema=data["form_schema"],
+        pay_before_processing=data["pay_before_processing"],
         content_hash=digest,
     )
     version.levels.set([levels[c] for c in data["levels"]])

@@ -4,9 +4,12 @@ HTML on the server, validated on the server (jsonschema), prefilled from what th
 A schema is ``type: object`` with ``properties``; each property may carry ``title`` (the label),
 ``description`` (the hint), ``enum`` + ``x-labels`` (a choice), ``format: date`` (entered and shown
 as dd/mm/yyyy, stored ISO), ``maxLength``, ``minimum``/``maximum``, and ``x-prefill`` — where the
-value comes from: ``person.<field>`` (the logged-in citizen) or ``population.<dotted path>`` (their
-National Population DB record, e.g. ``population.permanent_residence.address``). ``required`` lists
-what must be filled. Procedures without a schema use ``DEFAULT_SCHEMA``.
+value comes from: ``person.<field>`` (the logged-in citizen), ``population.<dotted path>`` (their
+National Population DB record, e.g. ``population.permanent_residence.address``) or
+``store.<doc type>.<attr>`` (their newest valid document of that type in the e-data store, attr one of
+``STORE_ATTRS``, e.g. ``store.1.000894:KQ01.doc_number``). ``x-fee-fact`` tells the fee exemptions what
+a field means (``payments.fees.facts_for``). ``required`` lists what must be filled. Procedures
+without a schema use ``DEFAULT_SCHEMA``.
 """
 
 from __future__ import annotations
@@ -73,8 +76,22 @@ def _dig(data, path: str):
     return data
 
 
-def prefill(schema: dict, person=None, record: dict | None = None) -> dict:
-    """Initial values from the citizen and their population record (what the state already knows)."""
+STORE_ATTRS = ("doc_number", "issue_date", "issuer", "title")
+
+
+def store_types(schema: dict) -> set[str]:
+    """The document types a schema prefills from (``store.<type>.<attr>``)."""
+    out = set()
+    for prop in schema.get("properties", {}).values():
+        source = str(prop.get("x-prefill", ""))
+        if source.startswith("store.") and "." in source[6:]:
+            out.add(source[6:].rsplit(".", 1)[0])
+    return out
+
+
+def prefill(schema: dict, person=None, record: dict | None = None, store: dict | None = None) -> dict:
+    """Initial values from the citizen, their population record and their e-data store (``store``:
+    document type → document), i.e. what the state already knows."""
     values = {}
     for name, prop in schema.get("properties", {}).items():
         source = prop.get("x-prefill", "")
@@ -83,6 +100,10 @@ def prefill(schema: dict, person=None, record: dict | None = None) -> dict:
             value = getattr(person, source.split(".", 1)[1], None)
         elif source.startswith("population."):
             value = _dig(record or {}, source.split(".", 1)[1])
+        elif source.startswith("store.") and "." in source[6:]:
+            doc_type, attr = source[6:].rsplit(".", 1)
+            doc = (store or {}).get(doc_type)
+            value = getattr(doc, attr, None) if doc is not None and attr in STORE_ATTRS else None
         if isinstance(value, dt.date):
             value = value.isoformat()
         if value not in (None, ""):

@@ -212,6 +212,9 @@ class Dossier(models.Model):
     return_address = models.CharField("địa chỉ nhận kết quả", max_length=500, blank=True)
     fee_status = models.CharField("phí, lệ phí", max_length=10, choices=FeeStatus.choices, default=FeeStatus.NONE)
     fee_amount = models.PositiveBigIntegerField("số tiền phí, lệ phí (đồng)", default=0)
+    # The fee quote at submission (``payments.fees.FeeQuote.as_dict()`` + the declared ``claims``):
+    # each line with its exemption and reason, so slips and receipts show why less is due.
+    fee_detail = models.JSONField("chi tiết phí, lệ phí", default=dict, blank=True)
     outcome = models.CharField("kết quả", max_length=10, choices=Outcome.choices, blank=True)
     outcome_reason = models.TextField("lý do", blank=True)
     apology_count = models.PositiveSmallIntegerField(default=0)

@@ -62,13 +62,16 @@ def start(user, person, procedure_code: str, *, today=None) -> Draft:
         record = adapters.population().lookup(person.id_number) or person.record or {}
     except adapters.Unavailable:
         record = person.record or {}
+    from motcua.wallet.services import newest_of_types
+
+    store = newest_of_types([person.id_number], eforms.store_types(schema)) if eforms.store_types(schema) else {}
     return Draft.objects.create(
         key=uuid.uuid4(),
         user=user,
         applicant_id_number=person.id_number,
         version=version,
         agency=agencies[0] if len(agencies) == 1 else None,
-        form_data=eforms.prefill(schema, person, record),
+        form_data=eforms.prefill(schema, person, record, store),
         return_channel=ReturnChannel.ONLINE,
     )
 

@@ -263,6 +263,7 @@ class Intake:
     # "checked_at"}); None: checked by a background task once the dossier is committed.
     identity: dict | None = None
     form_data: dict = field(default_factory=dict)  # the online e-form, validated by ``eforms``
+    fee_claims: list[str] = field(default_factory=list)  # exemption conditions declared (the desk checks proof)
 
 
 def _version_for(procedure_code: str, day: dt.date) -> ProcedureVersion:
@@ -394,6 +395,7 @@ def prepare_intake(
     linked: bool = False,
     identity: dict | None = None,
     form_data: dict | None = None,
+    fee_exemptions=None,
 ) -> Intake:
     if channel not in Channel.values:
         raise InvalidInput("Kênh tiếp nhận không hợp lệ.", "invalid_channel")
@@ -401,6 +403,7 @@ def prepare_intake(
         raise InvalidInput("Hình thức nhận kết quả không hợp lệ.", "invalid_return_channel")
     if return_channel == ReturnChannel.POST and not str(return_address or "").strip():
         raise InvalidInput("Nhận kết quả qua bưu chính cần có địa chỉ nhận.", "missing_return_address")
+    claims = _fee_claims(fee_exemptions)
     version = _version_for(str(procedure_code or ""), local_day(now))
     if channel == Channel.ONLINE and version.online_level == "none":
         raise InvalidInput("Thủ tục này chưa cung cấp dịch vụ công trực tuyến.", "not_online")
@@ -436,7 +439,21 @@ def prepare_intake(
         sources=sources,
         identity=identity,
         form_data=form_data or {},
+        fee_claims=claims,
     )
+
+
+def _fee_claims(value) -> list[str]:
+    from motcua.payments.fees import DECLARED
+
+    if value in (None, "", []):
+        return []
+    if not isinstance(value, list | tuple) or any(str(c) not in DECLARED for c in value):
+        allowed = ", ".join(DECLARED)
+        raise InvalidInput(
+            f"Đối tượng miễn, giảm phí, lệ phí không hợp lệ (chỉ gồm: {allowed}).", "invalid_fee_exemptions"
+        )
+    return sorted({str(c) for c in value})
 
 
 def _step_agency(kind: str, role: str, desk: Desk, agency: Agency, cache: dict) -> Agency:
@@ -507,15 +524,44 @@ def _loaded(dossier: Dossier, **related) -> None:
     dossier._prefetched_objects_cache = cache
 
 
-def _fee_of(version: ProcedureVersion) -> tuple[str, int]:
-    amount = sum(f.amount for f in version.fees.all())
-    return (FeeStatus.UNPAID, amount) if amount else (FeeStatus.NONE, 0)
+def fee_quote(intake: Intake, now: dt.datetime):
+    """The fees of a new dossier with the exemptions its facts meet (``payments.fees``)."""
+    from motcua.dossiers.eforms import schema_of
+    from motcua.payments import fees
+
+    schema = schema_of(intake.version) if intake.form_data else {}
+    facts = fees.facts_for(
+        schema, intake.form_data, channel=intake.channel, on=local_day(now), claims=intake.fee_claims
+    )
+    return fees.compute(intake.version, facts)
+
+
+def _fee_of(intake: Intake, now: dt.datetime) -> tuple[str, int, dict]:
+    quote = fee_quote(intake, now)
+    detail = {**quote.as_dict(), "claims": intake.fee_claims} if quote.has_fees else {}
+    if quote.fully_exempt:
+        return FeeStatus.EXEMPT, 0, detail
+    return (FeeStatus.UNPAID, quote.total, detail) if quote.total else (FeeStatus.NONE, 0, detail)
+
+
+def must_pay_first(dossier: Dossier) -> bool:
+    """The procedure is paid before processing and the fees are still due: the received dossier waits
+    (state "awaiting_fee", clock not running) until they are paid."""
+    return bool(dossier.version.pay_before_processing) and dossier.fee_status == FeeStatus.UNPAID
+
+
+def _await_fee(dossier: Dossier, now: dt.datetime) -> None:
+    """A just-received dossier waits for the fees: its clock starts again from the payment (``_resume``
+    with ``resume_state`` received)."""
+    dossier.state, dossier.resume_state = State.AWAITING_FEE, State.RECEIVED
+    dossier.paused_at = now
+    dossier.remaining_units = working_units(now, dossier.due_at) if dossier.due_at else None
 
 
 def _new_dossier(
     intake: Intake, *, user, now: dt.datetime, state: str, key: str | None, bundle=None, order=None, fee_paid=False
 ):
-    fee_status, fee_amount = _fee_of(intake.version)
+    fee_status, fee_amount, fee_detail = _fee_of(intake, now)
     dossier = Dossier(
         code=next_code(intake.desk.agency, local_day(now)),
         bundle=bundle,
@@ -540,6 +586,7 @@ def _new_dossier(
         return_address=intake.return_address,
         fee_status=fee_status,
         fee_amount=fee_amount,
+        fee_detail=fee_detail,
         idempotency_key=key,
         created_by=user if user is not None and user.is_authenticated else None,
         form_data=intake.form_data,
@@ -548,6 +595,8 @@ def _new_dossier(
         dossier.fee_status = FeeStatus.PAID
     if state == State.RECEIVED:
         _start_clock(dossier, now)
+        if must_pay_first(dossier):
+            _await_fee(dossier, now)
     if intake.identity:
         dossier.identity_status = intake.identity["status"]
         dossier.identity_detail = intake.identity.get("detail") or {}
@@ -671,6 +720,9 @@ def create_dossier(
             events = [_event(dossier, "submit", acting, now, "", State.SUBMITTED, payload=_intake_payload(intake))]
             if not online:
                 events.append(_receipt_event(dossier, acting, now, "receive", State.SUBMITTED, first))
+                if dossier.state == State.AWAITING_FEE:  # paid before processing: received, waiting for the fees
+                    events[-1].to_state = State.AWAITING_FEE
+                    events[-1].payload = {"awaiting_fee": True, "amount": dossier.fee_amount}
             Event.objects.bulk_create(events)
             from motcua.engagement.notifications import notify_on_commit  # lazy: no import cycle
 
@@ -1033,6 +1085,10 @@ def _do_accept(ctx: Ctx) -> None:
         )
     event = _receive(d, ctx.acting, ctx.now, "accept")
     ctx.event_step, ctx.payload = event.step, event.payload
+    if must_pay_first(d):  # received; processing (and the clock) waits for the fees
+        _await_fee(d, ctx.now)
+        ctx.target = State.AWAITING_FEE
+        ctx.payload = {"awaiting_fee": True, "amount": d.fee_amount}
 
 
 def _do_refuse(ctx: Ctx) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import task
 
 from motcua.catalog.services import version_in_force
 from motcua.org.models import Desk
@@ -443,3 +444,9 @@ def appointments_of(person) -> list[Appointment]:
         .select_related("desk", "ticket")
         .order_by("-start", "-id")[:100]
     )
+
+
+@task()
+def no_shows_task() -> int:
+    """The periodic job (``common.scheduler``): bookings whose check-in window closed become no-shows."""
+    return mark_no_shows()

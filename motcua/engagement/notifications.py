@@ -234,6 +234,7 @@ def context_for(event) -> dict:
     """Template context of an event's notification (every date dd/mm/yyyy, Vietnam time)."""
     from motcua.dossiers.models import ReturnChannel
     from motcua.dossiers.slips import fmt_date, fmt_datetime, tracking_url
+    from motcua.payments.fees import format_vnd
 
     d = event.dossier
     payload = event.payload or {}
@@ -265,6 +266,9 @@ def context_for(event) -> dict:
         "return_code": d.return_channel,
         "return_channel": ReturnChannel(d.return_channel).label if d.return_channel in ReturnChannel.values else "",
         "url": tracking_url(d.code),
+        # Received but waiting for the fees (the procedure is paid before processing): no due date yet.
+        "awaiting_fee": event.to_state == "awaiting_fee",
+        "fee": format_vnd(d.fee_amount),
     }
 
 

@@ -167,6 +167,41 @@ def compute(version, applicant_facts: Mapping | None = None) -> FeeQuote:
     )
 
 
+# Conditions the applicant declares (the desk checks the proof); the others are derived from facts.
+DECLARED = (
+    ExemptionCondition.POOR_HOUSEHOLD,
+    ExemptionCondition.ETHNIC_MINORITY,
+    ExemptionCondition.DISABLED,
+    ExemptionCondition.SOCIAL_POLICY,
+    ExemptionCondition.IN_TIME,
+)
+
+
+def facts_for(schema: Mapping, form_data: Mapping, *, channel: str, on: dt.date, claims: Iterable[str] = ()) -> dict:
+    """What a dossier tells the exemption rules (the one place this is decided):
+
+    * ``channel`` (online submissions) and ``on`` (the submission day, for ages and time limits);
+    * ``claims``: conditions declared at the counter or through the API (``DECLARED``);
+    * the e-form, through ``x-fee-fact`` on its properties: ``"birth_date"`` (whose age the fees
+      concern), ``"in_time:<days>"`` (a date; in time when submitted at most <days> days after it,
+      e.g. a birth registered within 60 days), or a ``DECLARED`` condition on a boolean the applicant ticks.
+    """
+    facts: dict = {"channel": channel, "on": on}
+    facts.update({c: True for c in claims if c in DECLARED})
+    for name, prop in (schema.get("properties") or {}).items():
+        fact, value = str(prop.get("x-fee-fact") or ""), form_data.get(name)
+        if not fact or value in (None, "", False):
+            continue
+        if fact == "birth_date" and _as_date(value):
+            facts["birth_date"] = _as_date(value)
+        elif fact.startswith("in_time:") and fact[8:].isdigit() and (day := _as_date(value)):
+            if 0 <= (on - day).days <= int(fact[8:]):
+                facts[ExemptionCondition.IN_TIME.value] = True
+        elif fact in DECLARED and value is True:
+            facts[fact] = True
+    return facts
+
+
 def format_vnd(amount: int) -> str:
     """``50000`` → ``50.000 đồng`` (Vietnamese thousands separator)."""
     return f"{int(amount):,} đồng".replace(",", ".")

@@ -22,7 +22,7 @@ from django_tasks import task
 from motcua.workcalendar.engine import VN_TZ
 
 from . import services
-from .gateway import gateway
+from .gateway import GatewayError, gateway
 from .models import IssueKind, Payment, PaymentStatus
 
 
@@ -136,6 +136,18 @@ def yesterday(now: dt.datetime | None = None) -> dt.date:
 
 
 @task()
-def reconcile_task(day: str | None = None) -> dict:
-    """The end-of-day job: ``day`` as ISO ``YYYY-MM-DD`` (default: yesterday, Vietnam time)."""
-    return reconcile(dt.date.fromisoformat(day) if day else yesterday())
+def reconcile_task(day: str | None = None, attempt: int = 1) -> dict | None:
+    """The end-of-day job: ``day`` as ISO ``YYYY-MM-DD`` (default: yesterday, Vietnam time). When the
+    gateway cannot be reached it is tried again later (``RETRY_DELAYS``), for the same day."""
+    target = dt.date.fromisoformat(day) if day else yesterday()
+    try:
+        return reconcile(target)
+    except GatewayError:
+        if attempt > len(RETRY_DELAYS):
+            raise
+        run_after = timezone.now() + dt.timedelta(seconds=RETRY_DELAYS[attempt - 1])
+        reconcile_task.using(run_after=run_after).enqueue(target.isoformat(), attempt + 1)
+        return None
+
+
+RETRY_DELAYS = (300, 900, 3600, 3 * 3600)  # seconds: 5 min, 15 min, 1 h, 3 h

@@ -293,10 +293,26 @@ def format_receipt_number(agency_code: str, year: int, sequence: int) -> str:
 
 
 def _receipt_lines(payment: Payment, dossier: Dossier) -> list[dict]:
+    quoted = [x for x in (dossier.fee_detail or {}).get("lines", []) if x.get("amount")]
+    if quoted and sum(x["amount"] for x in quoted) == payment.amount:  # the quote at submission, exemptions applied
+        return [
+            {
+                "name": x["name"] + (f" ({x['reason']})" if x.get("reason") else ""),
+                "kind": _kind_label(x),
+                "amount": x["amount"],
+            }
+            for x in quoted
+        ]
     catalog = [(f.name, f.get_kind_display(), int(f.amount)) for f in dossier.version.fees.all() if f.amount]
     if catalog and sum(a for _, _, a in catalog) == payment.amount:
         return [{"name": name, "kind": kind, "amount": amount} for name, kind, amount in catalog]
     return [{"name": f"Phí, lệ phí giải quyết hồ sơ {dossier.code}", "kind": "", "amount": payment.amount}]
+
+
+def _kind_label(line: dict) -> str:
+    from motcua.catalog.models import FeeKind
+
+    return FeeKind(line["kind"]).label if line.get("kind") in FeeKind.values else str(line.get("kind") or "")
 
 
 def _issue_receipt(payment: Payment, now: dt.datetime) -> Receipt:

@@ -2,11 +2,10 @@
 desks with their live queue lengths, and dossier tracking with its QR code.
 
 Thin, like every page module: the catalog is ``catalog.services.search_versions`` and
-``version_in_force`` (the staff pages call the same), tracking is the public API's own view
-(``api.dossiers.PublicDossierView``: the same query, the same masking of the applicant's name and
-the same rate limit, shared with the API). What lives here is read-only presentation: the most used
-procedures (one aggregate query, cached), the queue length per desk (one aggregate query) and the
-tracking URL printed as a QR code on the receipt (slip 01).
+``version_in_force`` (the staff pages call the same), tracking is ``dossiers.tracking`` (the same
+lookup, masking of the applicant's name and rate limit as the public API). What lives here is
+read-only presentation: the most used procedures (one aggregate query, cached), the queue length
+per desk (one aggregate query) and the tracking URL printed as a QR code on the receipt (slip 01).
 """
 
 from __future__ import annotations
@@ -26,14 +25,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from motcua.api.dossiers import PublicDossierView
 from motcua.catalog.models import ExemptionCondition, Field, OnlineLevel, ProcedureVersion
 from motcua.catalog.services import search_versions, version_in_force
 from motcua.dossiers import slips
+from motcua.dossiers import tracking as public_tracking
 from motcua.dossiers.models import Dossier
 from motcua.engagement.models import Ticket
 from motcua.engagement.states import Status as TicketStatus
@@ -177,10 +175,6 @@ def fee_lines(version: ProcedureVersion) -> list[FeeLine]:
 
 def _querystring(params, drop: str = "page") -> str:
     return urlencode([(k, v) for k, v in params.items() if k != drop and v])
-
-
-def _instant(value):
-    return parse_datetime(value) if value else None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -356,29 +350,23 @@ def tracking(request):
 def tracking_detail(request, code):
     if not CODE_RE.match(code):
         return _tracking_not_found(request, code)
-    # The public API's view does the lookup, masking and rate limiting (shared with the API). It
-    # authenticates nobody, and DRF writes that AnonymousUser through to the wrapped request: keep
-    # the signed-in citizen for the page header.
-    user = getattr(request, "user", None)
-    response = PublicDossierView.as_view()(request, code=code)
-    if user is not None:
-        request.user = user
-    if response.status_code == 404:
-        return _tracking_not_found(request, code)
-    if response.status_code != 200:
-        message = (response.data.get("error") or {}).get("message") or "Không tra cứu được hồ sơ lúc này."
+    allowed, wait = public_tracking.allow(request)  # the same limit and lookup as the public API
+    if not allowed:
         page = render(
             request,
             "portal/public/tracking.html",
-            {"active": "tracking", "code": code, "error": message},
-            status=response.status_code,
+            {
+                "active": "tracking",
+                "code": code,
+                "error": f"Bạn gửi quá nhiều yêu cầu, vui lòng thử lại sau {wait} giây.",
+            },
+            status=429,
         )
-        if response.get("Retry-After"):
-            page["Retry-After"] = response["Retry-After"]
+        page["Retry-After"] = str(wait)
         return page
-    data = dict(response.data)
-    for key in ("received_at", "due_at", "returned_at"):
-        data[key] = _instant(data.get(key))
+    data = public_tracking.public_status(code)
+    if data is None:
+        return _tracking_not_found(request, code)
     late = bool(data["due_at"]) and (data["returned_at"] or timezone.now()) > data["due_at"]
     page = render(
         request,

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,7 @@ from motcua.audit.services import log_access
 from motcua.documents import services as documents
 from motcua.documents.models import Document
 from motcua.dossiers import eforms, online
-from motcua.dossiers.models import Dossier, Draft, ReturnChannel
+from motcua.dossiers.models import Channel, Dossier, Draft, ReturnChannel
 from motcua.dossiers.services import DossierError
 from motcua.dossiers.slips import vn_name
 from motcua.dossiers.states import event_label
@@ -32,6 +33,7 @@ from motcua.identity import services as identity
 from motcua.identity.models import CitizenAccount
 from motcua.identity.verification import verify
 from motcua.org.models import Agency, StaffMembership
+from motcua.payments import fees
 from motcua.wallet import services as wallet
 from motcua.wallet.models import Consent
 
@@ -481,9 +483,11 @@ def draft_review(request, key):
     for c in draft.version.components.all():
         item = draft.components.get(c.code, {})
         components.append({"c": c, "reuse": item.get("reuse", ""), "files": item.get("files", [])})
+    facts = fees.facts_for(schema, draft.form_data, channel=Channel.ONLINE, on=timezone.localdate())
     context = {
         "draft": draft,
         "step": 3,
+        "quote": fees.compute(draft.version, facts),
         "summary": eforms.summary(schema, draft.form_data),
         "components": components,
         "message": message,

@@ -121,6 +121,21 @@ def proposals(
     return result
 
 
+def newest_of_types(owner_ids: list[str], doc_types, day: dt.date | None = None) -> dict[str, Document]:
+    """Document type → the owner's newest valid, unrevoked, authoritative document of it (what an
+    e-form's ``store.<type>.<attr>`` prefill reads; the same query and ranking as the proposals)."""
+    day = day or timezone.now().astimezone(VN_TZ).date()
+    wanted = sorted({t for t in doc_types if t})
+    found: dict[str, Document] = {}
+    if wanted and any(owner_ids):
+        for doc in reusable_documents(owner_ids, wanted, day)[:200]:
+            best = found.get(doc.doc_type)
+            rank = (KIND_RANK.get(doc.kind, 9), -(doc.issue_date or dt.date.min).toordinal())
+            if best is None or rank < (KIND_RANK.get(best.kind, 9), -(best.issue_date or dt.date.min).toordinal()):
+                found[doc.doc_type] = doc
+    return found
+
+
 def resolve_reuses(
     version: ProcedureVersion,
     owner_ids: list[str],

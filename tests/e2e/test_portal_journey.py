@@ -12,10 +12,12 @@ import pytest
 from motcua.documents import results
 from motcua.documents.models import Document, Kind
 from motcua.dossiers import services
-from motcua.dossiers.models import Dossier, Event
+from motcua.dossiers.models import Dossier, Draft, Event
 from motcua.signing.services import validate_pdf
 from motcua.wallet.models import Reuse
 from tests.wallet.conftest import issue
+
+from .test_public_pages import BUDGET, Weigher  # the same weighing as the public pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "test-results", "screenshots")
@@ -78,7 +80,7 @@ def test_citizen_journey_on_a_phone(live_server, browser, users, payment_gateway
     page.select_option("#f-declarant_relation", "cha")
     page.fill("#f-child_name", "Nguyễn Minh Khang")
     page.select_option("#f-child_sex", "male")
-    page.fill("#f-child_birth_date", "01/11/2026")
+    page.fill("#f-child_birth_date", "15/08/2026")  # registered late: the 8.000 đồng charge is due
     page.fill("#f-birth_place", "Trạm y tế xã Tân Lập")
     page.select_option("#agency", str(users["motcua.xa"].memberships.get().agency_id))
     shot(page, "02-eform")
@@ -148,4 +150,36 @@ def test_citizen_journey_on_a_phone(live_server, browser, users, payment_gateway
     page.click("main button[type=submit]")
     page.wait_for_selector("text=Cảm ơn")
     shot(page, "09-rated")
+
+    # Page weight of the citizen's pages, each loaded in a fresh browser (nothing cached), logged in.
+    fresh = browser.new_context(
+        storage_state=ctx.storage_state(), locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    draft_key = Draft.objects.get(dossier=d).key
+    pages = {
+        "login": "/cong-dan/dang-nhap/",
+        "eform": "/cong-dan/nop-ho-so/1.001193/",
+        "review": f"/cong-dan/ho-so-nhap/{draft_key}/xem-lai/",
+        "my-dossiers": "/cong-dan/ho-so/",
+        "my-dossier": f"/cong-dan/ho-so/{d.code}/",
+        "payments": "/cong-dan/thanh-toan/",
+        "data-store": "/cong-dan/kho-du-lieu/",
+        "sharing": "/cong-dan/chia-se/",
+        "access-log": "/cong-dan/nhat-ky-truy-cap/",
+        "appointments": "/cong-dan/lich-hen/",
+        "book": "/cong-dan/lich-hen/dat/",
+        "account": "/cong-dan/tai-khoan/",
+        "feedback": "/phan-anh-kien-nghi/gui/",
+    }
+    weights = {}
+    for name, path in pages.items():
+        p = fresh.new_page()
+        weigher = Weigher(p)
+        p.goto(base + path)
+        p.wait_for_load_state("networkidle")
+        weights[name], rows = weigher.weigh()
+        assert weights[name] < BUDGET, (path, weights[name], rows)
+        p.close()
+    print("citizen page weights (bytes, gzip):", weights)
+    fresh.close()
     ctx.close()

@@ -1,6 +1,8 @@
 """Online submission by a citizen: an e-form generated from the procedure's JSON Schema (prefilled
 from the population DB, validated on the server), papers uploaded or reused, review, submit once."""
 
+import datetime as dt
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from motcua.documents.models import Document
@@ -65,7 +67,10 @@ def test_submit_with_an_upload_and_a_reuse_once(client, users, citizen):
             **data,
             "phone": "0912345678",
             "address": "Thôn 3",
-            "request": "Đăng ký kết hôn",
+            "partner_name": "Trần Thị Bình",
+            "partner_birth_date": "02/05/1987",
+            "partner_id_number": "001187012346",
+            "partner_residence": "Thôn 5, xã Tân Lập",
             "return_channel": "online",
             "agency": commune(users).pk,
         },
@@ -85,7 +90,7 @@ def test_submit_with_an_upload_and_a_reuse_once(client, users, citizen):
     assert r.status_code == 302, r.content.decode()[:3000]
     d = Dossier.objects.exclude(pk=held.dossier_id).get()
     assert (d.channel, d.state, d.applicant_id_number) == ("online", "submitted", "001085012345")
-    assert d.form_data["request"] == "Đăng ký kết hôn"
+    assert d.form_data["partner_name"] == "Trần Thị Bình" and d.form_data["partner_birth_date"] == "1987-05-02"
     sources = dict(d.components.filter(provided=True).values_list("code", "source"))
     assert sources == {"TP01": "applicant", "TP02": "data_store", "TP04": "population_db"}
     assert Reuse.objects.filter(dossier=d, status="accepted").count() == 2
@@ -109,3 +114,23 @@ def test_someone_else_s_draft_and_dossier_are_not_found(client, users, citizen):
     assert client.get(f"/cong-dan/ho-so-nhap/{draft.key}/to-khai/").status_code == 404
     d = issue(users).dossier  # An's dossier
     assert client.get(f"/cong-dan/ho-so/{d.code}/").status_code == 404
+
+
+def test_eform_prefilled_from_the_data_store(client, users, citizen):
+    """The birth registration's e-form takes the parents' marriage certificate number from the
+    declarant's e-data store (newest valid one); the review shows the fee (registered late)."""
+    held = issue(users, procedure="1.000894", title="Giấy chứng nhận kết hôn")
+    client.force_login(citizen)
+    form_url = start(client, "1.001193")
+    draft = Draft.objects.get()
+    assert draft.form_data["parents_marriage_cert_no"] == held.doc_number
+    assert f'value="{held.doc_number}"' in client.get(form_url).content.decode()
+    r = client.post(form_url, {**BIRTH, "child_birth_date": "15/08/2026", "agency": commune(users).pk})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    review = client.get(form_url.replace("/to-khai/", "/xem-lai/")).content.decode()
+    assert "Phí, lệ phí" in review and "8.000 đồng" in review
+    draft.refresh_from_db()
+    draft.form_data["child_birth_date"] = dt.date.today().isoformat()  # born today: registered in time, free
+    draft.save()
+    review = client.get(form_url.replace("/to-khai/", "/xem-lai/")).content.decode()
+    assert "Miễn" in review and "Tổng phải nộp" in review

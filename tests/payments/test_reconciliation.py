@@ -123,3 +123,15 @@ def test_command_and_task(logged_in, users, fresh_gateway):
     assert reconcile_task.call(today().isoformat())["matched"] == 1
     result = reconcile_task.enqueue(today().isoformat())  # the dummy backend records it
     assert result.args == [today().isoformat()]
+
+
+def test_reconcile_task_retries_later_when_the_gateway_is_down(db, settings):
+    from django_tasks import default_task_backend
+
+    from motcua.payments.reconciliation import reconcile_task
+
+    settings.PAYMENT_GATEWAY_URL = "http://127.0.0.1:9"  # nothing listens: the gateway is down
+    settings.PAYMENT_GATEWAY_RETRIES = 0
+    assert reconcile_task.call("2026-11-24") is None
+    (retry,) = [r for r in default_task_backend.results if r.task.name == "reconcile_task"]
+    assert retry.args == ["2026-11-24", 2] and retry.task.run_after is not None
