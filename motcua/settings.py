@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "motcua.common",
+    "motcua.integration",
     "motcua.org",
     "motcua.workcalendar",
     "motcua.catalog",
@@ -133,30 +134,45 @@ LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "backoffice:login"
 
+# django-oauth-toolkit's (default) application model, named so that migrations of models pointing at it
+# (motcua.api.ApiClient, ApiCall) can be made.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
-    # Machine clients use the client-credentials grant; scopes are refined by the integration issue.
+    # Machine clients (specialized systems, the provincial platform LGSP) use the client-credentials grant.
+    # An application may ask only for the scopes its ApiClient grants (motcua.api.oauth); each endpoint
+    # requires its scope of a machine client (motcua.api.permissions.ApiAccess).
     "SCOPES": {
         "catalog:read": "Đọc danh mục thủ tục hành chính",
         "calendar:read": "Tính hạn xử lý theo ngày làm việc",
-        "dossiers:read": "Đọc hồ sơ thủ tục hành chính (danh sách, chi tiết)",
+        "dossiers:read": "Đọc hồ sơ của các cơ quan được phép (danh sách, chi tiết, phiếu, sổ theo dõi)",
+        "dossiers:create": "Gửi hồ sơ trực tuyến (kể cả liên thông) cho các cơ quan được phép",
+        "status:read": "Đọc trạng thái và lịch sử xử lý hồ sơ (không có dữ liệu cá nhân)",
+        "results:read": "Đọc, tải kết quả giải quyết (giấy tờ điện tử đã ký số)",
     },
     "DEFAULT_SCOPES": ["catalog:read"],
+    "SCOPES_BACKEND_CLASS": "motcua.api.oauth.ApiClientScopes",
+    "OAUTH2_VALIDATOR_CLASS": "motcua.api.oauth.ClientValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
 }
+# Requests per machine client when its ApiClient sets no rate (fixed window per client_id).
+API_CLIENT_DEFAULT_RATE = env.str("API_CLIENT_DEFAULT_RATE", default="600/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: unauthenticated calls get 401 with WWW-Authenticate rather than 403.
         "rest_framework.authentication.TokenAuthentication",
-        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        "motcua.api.authentication.ClientOAuth2Authentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["motcua.api.permissions.IsStaffOrClient"],
+    # Staff users, or machine clients holding the view's required_scopes (motcua.api.permissions).
+    "DEFAULT_PERMISSION_CLASSES": ["motcua.api.permissions.ApiAccess"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "motcua.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": None,
-    # Throttles are set per view (ScopedRateThrottle); the public tracking page is rate-limited per IP.
+    # Machine clients: their ApiClient.rate (or API_CLIENT_DEFAULT_RATE) per client_id. The public tracking
+    # page sets its own throttle (per IP).
+    "DEFAULT_THROTTLE_CLASSES": ["motcua.api.throttling.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"public_tracking": env.str("PUBLIC_TRACKING_RATE", default="120/min")},
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
@@ -258,6 +274,19 @@ SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 SMS_GATEWAY_RETRIES = env.int("SMS_GATEWAY_RETRIES", default=2)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_MAX_AGE_HOURS = env.int("NOTIFICATION_MAX_AGE_HOURS", default=48)  # older events notify nobody
+# National Public Service Portal sync and webhooks, through the outbox (motcua.integration).
+NATIONAL_PORTAL_SYNC = env.bool("NATIONAL_PORTAL_SYNC", default=True)
+NATIONAL_PORTAL_URL = env.str("NATIONAL_PORTAL_URL", default="http://127.0.0.1:8106")
+NATIONAL_PORTAL_API_KEY = env.str("NATIONAL_PORTAL_API_KEY", default="motcua-sim")
+NATIONAL_PORTAL_TIMEOUT = env.float("NATIONAL_PORTAL_TIMEOUT", default=5.0)
+NATIONAL_CATALOG_URL = env.str("NATIONAL_CATALOG_URL", default="http://127.0.0.1:8106")
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=500)  # messages claimed per round
+OUTBOX_THREADS = env.int("OUTBOX_THREADS", default=8)  # dossiers sent in parallel (each in order)
+OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=60)  # a dead worker's claim ends then
+OUTBOX_RETRY_BASE = env.float("OUTBOX_RETRY_BASE", default=2.0)  # seconds, doubled per attempt (±20 %)
+OUTBOX_RETRY_MAX = env.float("OUTBOX_RETRY_MAX", default=3600.0)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=15)  # then the dead-letter list
 # VNeID (OpenID Connect, authorization code + PKCE).
 VNEID_ISSUER = env.str("VNEID_ISSUER", default="http://127.0.0.1:8103")
 VNEID_CLIENT_ID = env.str("VNEID_CLIENT_ID", default="motcua")

@@ -3,12 +3,21 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from oauth2_provider import urls as oauth2_urls
 
+from motcua.integration.pages import sync_status
+from motcua.integration.views import ExternalTaskResultView
+
 admin.site.site_header = "MotCua – Quản trị hệ thống"
 admin.site.site_title = "MotCua"
 admin.site.index_title = "Quản trị danh mục và tổ chức"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(
+        "api/v1/external-tasks/<str:token>/result",
+        ExternalTaskResultView.as_view(),
+        name="external-task-result",
+    ),
+    path("can-bo/dong-bo-quoc-gia/", sync_status, name="national-sync"),
     path("api/v1/", include("motcua.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,7 +1,9 @@
-"""Start the three simulators on 127.0.0.1: ``python -m simulators.run``.
+"""Start the simulators on 127.0.0.1: ``python -m simulators.run``.
 
 Ports from ``SIM_POPULATION_PORT`` (8101), ``SIM_BUSINESS_PORT`` (8102), ``SIM_VNEID_PORT`` (8103); the VNeID
-issuer is ``http://127.0.0.1:<port>`` unless ``SIM_VNEID_ISSUER`` is set. Runs until SIGINT or SIGTERM.
+issuer is ``http://127.0.0.1:<port>`` unless ``SIM_VNEID_ISSUER`` is set; also the payment gateway
+(``SIM_PAYMENT_PORT``, 8104), SMS (``SIM_SMS_PORT``, 8105) and the national portal's dossier sync
+(``SIM_NATIONAL_PORTAL_PORT``, 8106). Runs until SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 
 from .business.app import create_app as create_business
 from .common import serve_in_thread
+from .national_portal.app import create_app as create_national_portal
 from .payment.app import create_app as create_payment
 from .population.app import create_app as create_population
 from .sms.app import create_app as create_sms
@@ -40,6 +43,11 @@ def main() -> int:
             ("vneid (OpenID Connect)", create_vneid(issuer=issuer), vneid_port),
             ("payment", create_payment(), _port("SIM_PAYMENT_PORT", 8104)),
             ("sms", create_sms(), _port("SIM_SMS_PORT", 8105)),
+            (
+                "national portal (Cổng Dịch vụ công quốc gia)",
+                create_national_portal(),
+                _port("SIM_NATIONAL_PORTAL_PORT", 8106),
+            ),
         ):
             url, stop = serve_in_thread(app, HOST, port, log_requests=True)
             stoppers.append(stop)

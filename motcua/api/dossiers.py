@@ -1,9 +1,11 @@
-"""Dossier endpoints: ``/api/v1/dossiers/…`` (staff, machine clients read-only) and the public
+"""Dossier endpoints: ``/api/v1/dossiers/…`` (staff; machine clients by scope) and the public
 tracking page ``/api/v1/public/dossiers/<code>``.
 
-Thin: parse, call ``motcua.dossiers.services``, serialize. Access is ``Dossier.objects.visible_to``
-(an invisible dossier is a 404, exactly as an unknown one); a machine client whose token carries the
-``dossiers:read`` scope reads every dossier and never acts.
+Thin: parse, call ``motcua.dossiers.services``, serialize. Access is ``readable``: the staff rule
+``Dossier.objects.visible_to``, or for a machine client the dossiers of its agencies
+(``permissions.client_dossiers``); an invisible dossier is a 404, exactly as an unknown one. A machine
+client reads with ``dossiers:read``, submits online dossiers for its agencies with ``dossiers:create``
+and never acts on a dossier.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import re
 
 from django.db import transaction
@@ -18,9 +21,15 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
-from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.utils.urls import replace_query_param
@@ -37,10 +46,10 @@ from motcua.identity.verification import verify
 from motcua.wallet import services as wallet
 from motcua.workcalendar.engine import UNITS_PER_DAY, VN_TZ, OutOfCalendarRange
 
+from .base import ApiView
 from .errors import ApiError
-from .permissions import client_application
+from .permissions import CREATE_SCOPE, READ_SCOPE, api_client, client_application, client_dossiers
 
-READ_SCOPE = "dossiers:read"
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_IDEMPOTENCY_KEY = 80
@@ -52,41 +61,13 @@ FALSE_VALUES = {"false", "0", "no", "không"}
 # ------------------------------------------------------------------------------------------------
 # Access
 # ------------------------------------------------------------------------------------------------
-def _client_token(request):
-    """The access token of a machine client (client credentials, no user), else None."""
-    return request.auth if client_application(request) is not None else None
-
-
 def readable(request):
-    """Dossiers the caller may read: the access rule for staff, everything for a machine client
-    holding the ``dossiers:read`` scope."""
-    token = _client_token(request)
-    if token is not None:
-        return Dossier.objects.all() if token.allow_scopes([READ_SCOPE]) else Dossier.objects.none()
+    """Dossiers the caller may read: the access rule for staff (``Dossier.objects.visible_to``), the
+    dossiers of its agencies for a machine client (``client_dossiers``; its scopes are checked by
+    ``ApiAccess`` from the view's ``required_scopes``)."""
+    if client_application(request) is not None:
+        return client_dossiers(api_client(request))
     return Dossier.objects.visible_to(request.user)
-
-
-class DossierAccess(BasePermission):
-    """Staff users; machine clients only read, and only with the ``dossiers:read`` scope."""
-
-    def has_permission(self, request, view) -> bool:
-        token = _client_token(request)
-        if token is not None:
-            if request.method not in SAFE_METHODS:
-                raise ApiError(
-                    "Ứng dụng kết nối (client) chỉ được đọc hồ sơ, không được tiếp nhận hay xử lý hồ sơ.",
-                    "client_read_only",
-                    status_code=status.HTTP_403_FORBIDDEN,
-                )
-            if not token.allow_scopes([READ_SCOPE]):
-                raise ApiError(
-                    f"Mã truy cập của ứng dụng không có phạm vi '{READ_SCOPE}' để đọc hồ sơ.",
-                    "insufficient_scope",
-                    {"required_scope": READ_SCOPE},
-                    status_code=status.HTTP_403_FORBIDDEN,
-                )
-            return True
-        return bool(request.user and request.user.is_authenticated)
 
 
 def _not_found(code: str) -> ApiError:
@@ -563,6 +544,51 @@ def _errors(*codes: int) -> dict:
     return {c: OpenApiResponse(ErrorSerializer, description=texts[c]) for c in codes}
 
 
+_EXAMPLE_APPLICANT = {"name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "0912345678", "address": "Thôn 1"}
+CREATE_EXAMPLES = [
+    OpenApiExample(
+        "counter",
+        summary="Tiếp nhận tại quầy (cán bộ một cửa)",
+        value={
+            "procedure": "1.001193",
+            "channel": "counter",
+            "desk": "MC-99001",
+            "applicant": _EXAMPLE_APPLICANT,
+            "components": ["TP01", "TP02"],
+            "return_channel": "counter",
+            "fee_paid": True,
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "online_client",
+        summary="Hồ sơ trực tuyến (ứng dụng kết nối, phạm vi dossiers:create)",
+        value={
+            "procedure": "1.001193",
+            "channel": "online",
+            "agency": "000.01.31.H99",
+            "applicant": _EXAMPLE_APPLICANT,
+            "components": ["TP01", "TP02"],
+            "return_channel": "online",
+        },
+        request_only=True,
+    ),
+]
+BUNDLE_EXAMPLES = [
+    OpenApiExample(
+        "birth_bundle_online",
+        summary="Liên thông khai sinh, trực tuyến",
+        value={
+            "kind": "khai_sinh",
+            "channel": "online",
+            "desk": "MC-99001",
+            "applicant": _EXAMPLE_APPLICANT,
+            "components": ["TP01", "TP02"],
+        },
+        request_only=True,
+    ),
+]
+
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="Khóa chống tạo trùng (tối đa 80 ký tự)."
 )
@@ -613,7 +639,9 @@ def _detail_location(request, code: str) -> str:
     return request.build_absolute_uri(f"/api/v1/dossiers/{code}")
 
 
-def _idempotency_key(request) -> str | None:
+def _idempotency_key(request, client=None) -> str | None:
+    """The ``Idempotency-Key`` header. The domain scopes keys by user; machine clients have none, so
+    a client's key is made its own (a digest with its client_id) before it reaches the domain."""
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if not key:
         return None
@@ -621,6 +649,10 @@ def _idempotency_key(request) -> str | None:
         raise ApiError(
             f"Idempotency-Key phải là chuỗi in được, tối đa {MAX_IDEMPOTENCY_KEY} ký tự.", "invalid_idempotency_key"
         )
+    application = client_application(request)
+    if client is not None and application is not None:
+        digest = hashlib.sha256(f"{application.client_id}\n{key}".encode()).hexdigest()
+        return f"api-client-{digest}"
     return key
 
 
@@ -746,17 +778,18 @@ RECEIVED_PARAMETERS = [
 # ------------------------------------------------------------------------------------------------
 # Views
 # ------------------------------------------------------------------------------------------------
-class DossierListCreateView(APIView):
+class DossierListCreateView(ApiView):
     """Danh sách hồ sơ (theo quyền truy cập) và tiếp nhận hồ sơ mới."""
 
-    permission_classes = [DossierAccess]
+    required_scopes = {"GET": [READ_SCOPE], "POST": [CREATE_SCOPE]}
 
     @extend_schema(
         operation_id="dossiers_list",
         summary="Danh sách hồ sơ",
         description=(
             "Hồ sơ mà người gọi được xem (bộ phận một cửa tiếp nhận, cơ quan giải quyết, cơ quan có bước xử lý; "
-            "Văn phòng UBND tỉnh và thanh tra xem tất cả; ứng dụng cần phạm vi `dossiers:read`). "
+            "Văn phòng UBND tỉnh và thanh tra xem tất cả; ứng dụng kết nối cần phạm vi `dossiers:read` và chỉ xem hồ "
+            "sơ có cơ quan giải quyết hoặc cơ quan tiếp nhận là cơ quan được phép). "
             "Phân trang theo con trỏ (mới nhất trước): dùng liên kết `next`."
         ),
         parameters=[
@@ -771,7 +804,7 @@ class DossierListCreateView(APIView):
             OpenApiParameter("cursor", str, description="Con trỏ trang (lấy từ liên kết `next`)."),
             OpenApiParameter("page_size", int, description=f"Số hồ sơ mỗi trang (1–{MAX_PAGE_SIZE}, mặc định 20)."),
         ],
-        responses={200: DossierPageSerializer, **_errors(400, 401, 403)},
+        responses={200: DossierPageSerializer, **_errors(400, 401, 403, 429)},
     )
     def get(self, request):
         params = request.query_params
@@ -795,9 +828,12 @@ class DossierListCreateView(APIView):
         description=(
             "Tiếp nhận hồ sơ tại bộ phận một cửa (trực tiếp, bưu chính, ki-ốt) hoặc ghi nhận hồ sơ nộp trực tuyến. "
             "Tại quầy phải đủ thành phần bắt buộc. Gửi header `Idempotency-Key` để gửi lại an toàn: lần gửi lại trả "
-            "200 với cùng hồ sơ."
+            "200 với cùng hồ sơ. Ứng dụng kết nối (phạm vi `dossiers:create`) chỉ gửi hồ sơ trực tuyến "
+            "(`channel` = online, nêu `desk` hoặc `agency`) cho các cơ quan được phép; hồ sơ được ghi nhận là hồ sơ "
+            "người nộp gửi trực tuyến và chờ bộ phận một cửa kiểm tra, tiếp nhận."
         ),
         request=DossierCreateSerializer,
+        examples=CREATE_EXAMPLES,
         parameters=[
             IDEMPOTENCY_HEADER,
             ETAG_HEADER,
@@ -805,31 +841,37 @@ class DossierListCreateView(APIView):
         responses={
             201: OpenApiResponse(DossierDetailSerializer, description="Đã tiếp nhận hồ sơ."),
             200: OpenApiResponse(DossierDetailSerializer, description="Gửi lại (cùng Idempotency-Key)."),
-            **_errors(400, 401, 403),
+            **_errors(400, 401, 403, 429),
         },
     )
     def post(self, request):
         body = _validated(DossierCreateSerializer, request)
-        key = _idempotency_key(request)
         v = body.validated_data
+        client = _creating_client(request, v["channel"], v["fee_paid"])
+        key = _idempotency_key(request, client)
+        user = None if client is not None else request.user
         args = body.intake_args()
         reused = _reuses(v, args)
 
         def create():
             with transaction.atomic():
                 dossier, created = services.create_dossier(
-                    user=request.user,
+                    user=user,
+                    via=_client_name(client),
                     idempotency_key=key,
                     fee_paid=v["fee_paid"],
                     procedure_code=v["procedure"],
                     agency_code=v.get("agency") or None,
                     **args,
                 )
+                if client is not None:
+                    _within_agencies(client, [dossier])
                 if created and reused:
-                    wallet.record_reuses(dossier, reused, [], user=request.user)
+                    wallet.record_reuses(dossier, reused, [], user=user)
             return dossier, created
 
         dossier, created = _calendar_guard(create)
+        self.audit_dossier_code = dossier.code
         if not created:  # a replay: read it back (a new one comes with its rows loaded)
             dossier = _with_detail(Dossier.objects).get(pk=dossier.pk)
         return _detail_response(
@@ -838,6 +880,61 @@ class DossierListCreateView(APIView):
             status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             {"Location": _detail_location(request, dossier.code)},
             purpose="tiếp nhận hồ sơ",
+        )
+
+
+def _client_name(client) -> str:
+    """How a machine client appears in a dossier's history (the actor of its submission)."""
+    if client is None:
+        return ""
+    application = getattr(client, "application", None)
+    return f"Hệ thống {getattr(application, 'name', '') or getattr(application, 'client_id', '')}".strip()
+
+
+def _creating_client(request, channel: str, fee_paid: bool = False):
+    """The machine client creating a dossier (None for staff), once checked: it submits online
+    dossiers only (a desk officer receives at a counter and collects fees) and must have agencies.
+
+    The submission is recorded as made by the client's system (``create_dossier(via=...)``: actor
+    "system", its name); the client is also in the API call log and the personal-data access log."""
+    if client_application(request) is None:
+        return None
+    client = api_client(request)
+    if channel != Channel.ONLINE:
+        raise ApiError(
+            "Ứng dụng kết nối chỉ được gửi hồ sơ trực tuyến (channel = online); tiếp nhận trực tiếp, bưu chính, "
+            "ki-ốt do bộ phận một cửa thực hiện.",
+            "client_channel_not_allowed",
+            {"allowed_channels": [Channel.ONLINE.value]},
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
+    if fee_paid:
+        raise ApiError(
+            "Ứng dụng kết nối không được xác nhận đã thu phí, lệ phí (fee_paid); phí được nộp trực tuyến hoặc tại "
+            "bộ phận một cửa.",
+            "client_fee_not_allowed",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
+    if client is None or not client.agency_ids():
+        raise ApiError(
+            "Ứng dụng kết nối chưa được giao cơ quan nào nên không được gửi hồ sơ.",
+            "agency_out_of_scope",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
+    return client
+
+
+def _within_agencies(client, dossiers) -> None:
+    """Every dossier a client creates is one of its agencies' (handling or receiving agency), else
+    the whole creation is rolled back (the caller's transaction)."""
+    ids = [d.pk for d in dossiers]
+    if client_dossiers(client).filter(pk__in=ids).count() != len(set(ids)):
+        raise ApiError(
+            "Ứng dụng kết nối chỉ được gửi hồ sơ cho các cơ quan được phép (cơ quan giải quyết hoặc bộ phận một "
+            "cửa tiếp nhận thuộc cơ quan được giao).",
+            "agency_out_of_scope",
+            {"agencies": sorted(d.agency.code for d in dossiers)},
+            status_code=status.HTTP_403_FORBIDDEN,
         )
 
 
@@ -874,57 +971,69 @@ def _reuses(v: dict, args: dict) -> list:
     return picked
 
 
-class BundleCreateView(APIView):
+class BundleCreateView(ApiView):
     """Tiếp nhận hồ sơ liên thông (một lần nộp, nhiều thủ tục)."""
 
-    permission_classes = [DossierAccess]
+    required_scopes = {"POST": [CREATE_SCOPE]}
 
     @extend_schema(
         operation_id="dossiers_bundle_create",
         summary="Tiếp nhận hồ sơ liên thông",
         description=(
             "Một lần nộp cho cả chuỗi thủ tục liên thông (khai_sinh, khai_tu): hồ sơ đầu được tiếp nhận, các hồ sơ "
-            "sau chờ kết quả của hồ sơ trước. Hỗ trợ header `Idempotency-Key` (gửi lại trả 200)."
+            "sau chờ kết quả của hồ sơ trước. Hỗ trợ header `Idempotency-Key` (gửi lại trả 200). Ứng dụng kết nối "
+            "(phạm vi `dossiers:create`) chỉ gửi trực tuyến cho các cơ quan được phép."
         ),
         request=BundleCreateSerializer,
+        examples=BUNDLE_EXAMPLES,
         parameters=[
             IDEMPOTENCY_HEADER,
         ],
         responses={
             201: OpenApiResponse(BundleOutSerializer, description="Đã tiếp nhận hồ sơ liên thông."),
             200: OpenApiResponse(BundleOutSerializer, description="Gửi lại (cùng Idempotency-Key)."),
-            **_errors(400, 401, 403, 409),
+            **_errors(400, 401, 403, 409, 429),
         },
     )
     def post(self, request):
         body = _validated(BundleCreateSerializer, request)
-        key = _idempotency_key(request)
         v = body.validated_data
-        bundle, created = _calendar_guard(
-            lambda: services.create_bundle(
-                v["kind"],
-                user=request.user,
-                choices=v["choices"],
-                idempotency_key=key,
-                agencies=dict(v["agencies"]),
-                **body.intake_args(),
-            )
-        )
+        client = _creating_client(request, v["channel"])
+        key = _idempotency_key(request, client)
+
+        def create():
+            with transaction.atomic():
+                bundle, created = services.create_bundle(
+                    v["kind"],
+                    user=None if client is not None else request.user,
+                    via=_client_name(client),
+                    choices=v["choices"],
+                    idempotency_key=key,
+                    agencies=dict(v["agencies"]),
+                    **body.intake_args(),
+                )
+                if bundle is not None and client is not None:
+                    _within_agencies(client, list(bundle.dossiers.select_related("agency")))
+            return bundle, created
+
+        bundle, created = _calendar_guard(create)
         if bundle is None:  # the key was used for a single dossier
             raise ApiError(
                 "Idempotency-Key này đã được dùng cho một hồ sơ không liên thông.",
                 "idempotency_conflict",
                 status_code=status.HTTP_409_CONFLICT,
             )
+        self.audit_dossier_code = bundle.code
         members = list(bundle.dossiers.select_related("version__procedure", "agency").order_by("bundle_order"))
         data = {"code": bundle.code, "kind": bundle.kind, "dossiers": BundleMemberSerializer(members, many=True).data}
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class DossierDetailView(APIView):
+class DossierDetailView(ApiView):
     """Chi tiết hồ sơ."""
 
-    permission_classes = [DossierAccess]
+    required_scopes = [READ_SCOPE]
+    dossier_kwarg = "code"
 
     @extend_schema(
         operation_id="dossiers_retrieve",
@@ -935,7 +1044,7 @@ class DossierDetailView(APIView):
             "xem trả 404."
         ),
         parameters=[ETAG_HEADER],
-        responses={200: DossierDetailSerializer, **_errors(401, 403, 404)},
+        responses={200: DossierDetailSerializer, **_errors(401, 403, 404, 429)},
     )
     def get(self, request, code):
         dossier = _with_detail(readable(request)).filter(code=code).first()
@@ -966,10 +1075,11 @@ def _expected_version(request, dossier_pk: int, code: str, body_version: int | N
     )
 
 
-class DossierActionView(APIView):
+class DossierActionView(ApiView):
     """Thao tác trên hồ sơ theo bảng chuyển trạng thái."""
 
-    permission_classes = [DossierAccess]
+    required_scopes = None  # staff only: a machine client never acts on a dossier
+    dossier_kwarg = "code"
 
     @extend_schema(
         operation_id="dossiers_act",
@@ -985,7 +1095,7 @@ class DossierActionView(APIView):
             OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='ETag đã xem, ví dụ "12-3".'),
             ETAG_HEADER,
         ],
-        responses={200: DossierDetailSerializer, **_errors(400, 401, 403, 404, 409, 412)},
+        responses={200: DossierDetailSerializer, **_errors(400, 401, 403, 404, 409, 412, 429)},
     )
     def post(self, request, code, action):
         if action not in TRANSITIONS:
@@ -1058,10 +1168,11 @@ def _file_response(content: bytes, kind: str, filename: str, inline: bool = Fals
     return response
 
 
-class DossierSlipView(APIView):
+class DossierSlipView(ApiView):
     """Phiếu in của hồ sơ (mẫu 01–06), PDF."""
 
-    permission_classes = [DossierAccess]
+    required_scopes = [READ_SCOPE]
+    dossier_kwarg = "code"
 
     @extend_schema(
         operation_id="dossiers_slip",
@@ -1074,7 +1185,7 @@ class DossierSlipView(APIView):
         parameters=[OpenApiParameter("number", str, OpenApiParameter.PATH, enum=["01", "02", "03", "04", "05", "06"])],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="Phiếu (PDF, A4)."),
-            **_errors(401, 403, 404, 409),
+            **_errors(401, 403, 404, 409, 429),
         },
     )
     def get(self, request, code, number):
@@ -1091,10 +1202,10 @@ class DossierSlipView(APIView):
         return _file_response(pdf, "pdf", f"{dossier.code}-mau-{number}.pdf", inline=True)
 
 
-class TrackingBookView(APIView):
+class TrackingBookView(ApiView):
     """Sổ theo dõi hồ sơ (mẫu 07): PDF hoặc Excel."""
 
-    permission_classes = [DossierAccess]
+    required_scopes = [READ_SCOPE]
 
     @extend_schema(
         operation_id="dossiers_tracking_book",
@@ -1115,7 +1226,7 @@ class TrackingBookView(APIView):
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="Sổ theo dõi (PDF)."),
             (200, FILE_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY, description="Sổ theo dõi (Excel)."),
-            **_errors(400, 401, 403, 404),
+            **_errors(400, 401, 403, 404, 429),
         },
     )
     def get(self, request, fmt):

@@ -9,7 +9,11 @@ from rest_framework.views import exception_handler as drf_handler
 
 from motcua.dossiers.services import DossierError
 
+from .authentication import ClientInactive
+
 MESSAGES = {
+    # Subclasses before their bases (the first match wins).
+    ClientInactive: ("client_inactive", "Ứng dụng kết nối đã bị tạm ngừng; liên hệ quản trị hệ thống."),
     exceptions.NotAuthenticated: ("not_authenticated", "Bạn cần đăng nhập hoặc cung cấp mã truy cập."),
     exceptions.AuthenticationFailed: ("authentication_failed", "Thông tin xác thực không hợp lệ."),
     exceptions.PermissionDenied: ("permission_denied", "Bạn không có quyền thực hiện thao tác này."),
@@ -76,7 +80,8 @@ def exception_handler(exc, context):
             ((c, m) for cls, (c, m) in MESSAGES.items() if isinstance(exc, cls)),
             ("error", str(exc.detail) if hasattr(exc, "detail") else "Lỗi yêu cầu."),
         )
-        body = {"code": code, "message": message, "details": None}
+        details = {"retry_after": exc.wait} if isinstance(exc, exceptions.Throttled) and exc.wait else None
+        body = {"code": code, "message": message, "details": details}
     return Response({"error": body}, status=response.status_code, headers=_headers(response))
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossiers, views
+from . import dossiers, progress, views
 
 app_name = "api"
 urlpatterns = [
@@ -14,5 +14,12 @@ urlpatterns = [
     path("dossiers/<str:code>", dossiers.DossierDetailView.as_view(), name="dossier-detail"),
     path("dossiers/<str:code>/actions/<str:action>", dossiers.DossierActionView.as_view(), name="dossier-action"),
     path("dossiers/<str:code>/slips/<str:number>", dossiers.DossierSlipView.as_view(), name="dossier-slip"),
+    path("dossiers/<str:code>/status", progress.DossierStatusView.as_view(), name="dossier-status"),
+    path("dossiers/<str:code>/results", progress.DossierResultsView.as_view(), name="dossier-results"),
+    path(
+        "dossiers/<str:code>/results/<int:document>",
+        progress.DossierResultFileView.as_view(),
+        name="dossier-result-file",
+    ),
     path("public/dossiers/<str:code>", dossiers.PublicDossierView.as_view(), name="public-dossier"),
 ]

@@ -9,9 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from motcua.catalog.models import OnlineLevel, ProcedureVersion
 from motcua.catalog.services import search_versions
@@ -19,17 +17,21 @@ from motcua.org.models import Agency
 from motcua.workcalendar.engine import VN_TZ, OutOfCalendarRange, days_to_units, format_due
 from motcua.workcalendar.services import get_calendar
 
+from .base import ApiMixin, ApiView
 from .errors import ApiError
+from .permissions import api_client, client_application
 from .serializers import DueDateSerializer, ProcedureDetailSerializer, ProcedureSerializer
 
 MAX_WORKING_DAYS = 1000
+CATALOG_SCOPE = "catalog:read"
+CALENDAR_SCOPE = "calendar:read"
 
 
-class DueDateView(APIView):
+class DueDateView(ApiView):
     """Hạn xử lý: cộng số ngày làm việc (bội số 0,5) vào một thời điểm, theo lịch làm việc của tỉnh."""
 
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
+    public = True
+    required_scopes = [CALENDAR_SCOPE]
 
     @extend_schema(
         parameters=[
@@ -89,10 +91,11 @@ class ProcedurePagination(PageNumberPagination):
         OpenApiParameter("online_level", str, enum=OnlineLevel.values, description="Mức độ trực tuyến."),
     ]
 )
-class ProcedureListView(generics.ListAPIView):
+class ProcedureListView(ApiMixin, generics.ListAPIView):
     """Tra cứu thủ tục hành chính đang có hiệu lực, xếp hạng theo mức độ phù hợp."""
 
-    permission_classes = [AllowAny]
+    public = True
+    required_scopes = [CATALOG_SCOPE]
     serializer_class = ProcedureSerializer
     pagination_class = ProcedurePagination
     filter_backends: list = []
@@ -118,10 +121,11 @@ class ProcedureListView(generics.ListAPIView):
         ).prefetch_related("levels")
 
 
-class ProcedureDetailView(generics.RetrieveAPIView):
+class ProcedureDetailView(ApiMixin, generics.RetrieveAPIView):
     """Chi tiết thủ tục (phiên bản đang có hiệu lực): thành phần, kết quả, phí, quy trình."""
 
-    permission_classes = [AllowAny]
+    public = True
+    required_scopes = [CATALOG_SCOPE]
     serializer_class = ProcedureDetailSerializer
     lookup_url_kwarg = "code"
 
@@ -134,8 +138,10 @@ class ProcedureDetailView(generics.RetrieveAPIView):
         return get_object_or_404(qs.order_by("-effective_from"), procedure__code=self.kwargs["code"])
 
 
-class MeView(APIView):
+class MeView(ApiView):
     """Người dùng hoặc ứng dụng đang gọi API (kiểm tra mã truy cập)."""
+
+    required_scopes: list[str] = []  # any valid token
 
     @extend_schema(
         responses=inline_serializer(
@@ -144,24 +150,27 @@ class MeView(APIView):
                 "kind": serializers.CharField(),
                 "username": serializers.CharField(allow_null=True),
                 "client_id": serializers.CharField(allow_null=True),
-                "roles": serializers.ListField(),
-                "agencies": serializers.ListField(),
-                "scopes": serializers.ListField(),
+                "roles": serializers.ListField(child=serializers.CharField()),
+                "agencies": serializers.ListField(child=serializers.CharField()),
+                "scopes": serializers.ListField(child=serializers.CharField()),
             },
         )
     )
     def get(self, request):
-        token = request.auth
-        application = getattr(token, "application", None)
-        if application is not None and token.user_id is None:
+        application = client_application(request)
+        if application is not None:
+            client = api_client(request)
+            agencies = (
+                Agency.objects.filter(pk__in=client.agency_ids()) if client is not None else Agency.objects.none()
+            )
             return Response(
                 {
                     "kind": "client",
                     "username": None,
                     "client_id": application.client_id,
                     "roles": [],
-                    "agencies": [],
-                    "scopes": sorted(token.scope.split()),
+                    "agencies": sorted(agencies.values_list("code", flat=True)),
+                    "scopes": sorted(request.auth.scope.split()),
                 }
             )
         user = request.user

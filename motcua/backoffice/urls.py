@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import documents, intake, views
+from . import catalog_sync, documents, intake, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("can-bo/thu-tuc/", views.catalog_search, name="catalog"),
     path("can-bo/thu-tuc/nhap/", views.catalog_import, name="catalog-import"),
+    path("can-bo/thu-tuc/dong-bo/", catalog_sync.catalog_sync, name="catalog-sync"),
     path("can-bo/thu-tuc/xuat.<str:fmt>", views.catalog_export, name="catalog-export"),
     path("can-bo/thu-tuc/<str:code>/", views.procedure_detail, name="procedure"),
     path("can-bo/tiep-nhan/", intake.intake, name="intake"),

@@ -50,6 +50,7 @@ from motcua.dossiers.models import (
 )
 from motcua.dossiers.states import DESK, FINAL_STATES, HANDLERS, TRANSITIONS, Actor, State, event_label
 from motcua.identity.tasks import verify_applicant
+from motcua.integration.outbox import national_sync_state
 from motcua.org.models import Agency, StaffMembership
 from motcua.org.roles import Role
 from motcua.wallet.models import Reuse
@@ -660,6 +661,7 @@ def render_dossier(
         "outcomes": Outcome.choices,
         "return_channels": ReturnChannel.choices,
         "fee_unpaid": d.fee_status == FeeStatus.UNPAID,
+        "national_sync": national_sync_state(d),
     }
     return render(request, "backoffice/work/dossier.html", context, status=status)
 

@@ -260,7 +260,7 @@ def revoke(doc: Document, reason: str, user, *, now=None) -> Document:
     """The issuing agency revokes a result or certified copy (thu hồi, hủy bỏ): it stays in the
     owner's store, marked, and is never proposed for reuse again. One transaction with the dossier's
     ``revoke_document`` event when the document belongs to a dossier."""
-    from motcua.dossiers.models import Event
+    from motcua.dossiers.models import Dossier, Event
     from motcua.org.models import StaffMembership
 
     reason = (reason or "").strip()
@@ -279,8 +279,14 @@ def revoke(doc: Document, reason: str, user, *, now=None) -> Document:
         locked.revoked_at, locked.revoked_reason, locked.revoked_by = now, reason[:500], _user(user)
         locked.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
         if locked.dossier_id:
-            d = locked.dossier
-            Event.objects.create(
+            from motcua.dossiers.services import save_events  # lazy: dossiers imports documents
+
+            d = (
+                Dossier.objects.select_for_update()
+                .select_related("version__procedure", "agency")
+                .get(pk=locked.dossier_id)
+            )  # the dossier's events (and their outbox order) are written under its row lock
+            event = Event(
                 dossier=d,
                 action="revoke_document",
                 at=now,
@@ -293,6 +299,7 @@ def revoke(doc: Document, reason: str, user, *, now=None) -> Document:
                 reason=reason[:500],
                 payload={"document": locked.pk, "doc_type": locked.doc_type},
             )
+            save_events([event])
     return locked
 
 

@@ -627,7 +627,7 @@ def record_fee_payment(dossier_id: int, *, receipt: str, amount: int, now: dt.da
         acting = Acting(None, Actor.SYSTEM, None, "Hệ thống")
         payload = {"amount": amount, "receipt": str(receipt)[:100]}
         event = _event(d, "record_fee_payment", acting, now, d.state, d.state, payload=payload)
-        event.save()
+        save_events([event])
     return event
 
 
@@ -644,11 +644,13 @@ def record_identity_check(dossier_id: int, status: str, detail: dict, *, now: dt
         acting = Acting(None, Actor.SYSTEM, None, "Hệ thống")
         reason = str(detail.get("message", ""))[:500]
         event = _event(d, "verify_identity", acting, now, d.state, d.state, reason=reason, payload={"status": status})
-        event.save()
+        save_events([event])
     return event
 
 
-def _creation_actor(user, intake: Intake) -> Acting:
+def _creation_actor(user, intake: Intake, via: str = "") -> Acting:
+    if via and user is None:  # another system submitting through the API (a machine client)
+        return Acting(None, Actor.SYSTEM, None, via[:255])
     if intake.channel == Channel.ONLINE and (user is None or not user.is_authenticated):
         return Acting(None, Actor.APPLICANT, None, intake.applicant.name)
     if intake.channel == Channel.ONLINE and not intake.memberships:  # a citizen submitting for themselves
@@ -683,12 +685,23 @@ def _event(dossier, action, acting: Acting, now, from_state, to_state, step=None
     )
 
 
+def save_events(events: list[Event]) -> list[Event]:
+    """Write dossier events and, in the same transaction, their outbox messages for the national
+    portal and the webhook subscribers (``integration.outbox``): the one way events are written."""
+    from motcua.integration.outbox import enqueue  # lazy: integration imports dossiers
+
+    Event.objects.bulk_create(events)
+    enqueue(events)
+    return events
+
+
 def create_dossier(
     *,
     user=None,
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
     fee_paid: bool = False,
+    via: str = "",
     **intake_args,
 ):
     """Receive a dossier (counter, post, postal service, kiosk) or register an online submission.
@@ -704,7 +717,7 @@ def create_dossier(
     if key and (existing := Dossier.objects.filter(idempotency_key=key).first()):
         return existing, False
     intake = prepare_intake(user=user, now=now, **intake_args)
-    acting = _creation_actor(user, intake)
+    acting = _creation_actor(user, intake, via)
     online = intake.channel == Channel.ONLINE
     if intake.missing and not online:
         raise InvalidInput(
@@ -723,7 +736,7 @@ def create_dossier(
                 if dossier.state == State.AWAITING_FEE:  # paid before processing: received, waiting for the fees
                     events[-1].to_state = State.AWAITING_FEE
                     events[-1].payload = {"awaiting_fee": True, "amount": dossier.fee_amount}
-            Event.objects.bulk_create(events)
+            save_events(events)
             from motcua.engagement.notifications import notify_on_commit  # lazy: no import cycle
 
             notify_on_commit(*events)  # the "receive" event → the applicant is told on commit
@@ -765,7 +778,7 @@ def register_incomplete(
             dossier.state, dossier.resume_state = State.SUPPLEMENT_REQUESTED, State.SUBMITTED
             dossier.save(update_fields=["state", "resume_state"])
             payload = {"missing": sorted(intake.missing), "items": []}
-            Event.objects.bulk_create(
+            save_events(
                 [
                     _event(dossier, "submit", acting, now, "", State.SUBMITTED, payload=_intake_payload(intake)),
                     _event(
@@ -871,6 +884,7 @@ def create_bundle(
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
     agencies: dict[str, str] | None = None,
+    via: str = "",
     **intake_args,
 ) -> tuple[Bundle, bool]:
     """One submission, several procedures: the first dossier is received (or submitted online),
@@ -896,7 +910,7 @@ def create_bundle(
         intake.provided = {c.code: c.copies for c in intake.version.components.all() if c.required}
         intake.missing = []
     first = intakes[0]
-    acting = _creation_actor(user, first)
+    acting = _creation_actor(user, first, via)
     online = first.channel == Channel.ONLINE
     if first.missing and not online:
         raise InvalidInput(
@@ -921,7 +935,7 @@ def create_bundle(
             if order == 1 and not online:
                 events.append(_receive(dossier, acting, now, "receive"))
             dossier.save()
-        Event.objects.bulk_create(events)
+        save_events(events)
     return bundle, True
 
 
@@ -992,7 +1006,7 @@ def act(
         d.lock_version += 1
         d.save()
         main = _event(d, action, acting, now, before, d.state, ctx.event_step or step, reason, ctx.payload)
-        Event.objects.bulk_create([main, *ctx.extra_events])
+        save_events([main, *ctx.extra_events])
         from motcua.engagement.notifications import notify_on_commit  # lazy: no import cycle
 
         notify_on_commit(main)  # received, supplement requested, result ready, late → the applicant
@@ -1372,6 +1386,8 @@ def _do_issue_result(ctx: Ctx) -> None:
     d.finished_at = ctx.now
     d.outcome, d.outcome_reason = outcome, ctx.reason
     ctx.payload = {"outcome": outcome, "result_number": str(ctx.data.get("result_number") or "")[:60]}
+    if ctx.acting.role == Actor.SYSTEM:  # decided in a specialized system (integration.specialized)
+        ctx.payload["external_system"] = str(ctx.data.get("external_system") or "")[:40]
     if d.bundle_id:
         _advance_bundle(ctx, approved=outcome == Outcome.APPROVED)
 

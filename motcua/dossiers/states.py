@@ -133,7 +133,14 @@ TRANSITIONS: dict[str, Transition] = {
             S.WITHDRAWN,
             DESK | {Actor.APPLICANT},
         ),
-        _t("issue_result", "Ban hành kết quả giải quyết", {S.IN_PROCESSING}, S.RESULT_ISSUED, {Actor.LEADER}),
+        # The system: the decision of a specialized system that processes the procedure (integration).
+        _t(
+            "issue_result",
+            "Ban hành kết quả giải quyết",
+            {S.IN_PROCESSING},
+            S.RESULT_ISSUED,
+            {Actor.LEADER, Actor.SYSTEM},
+        ),
         _t("deliver", "Chuyển kết quả về bộ phận một cửa", {S.RESULT_ISSUED}, S.AWAITING_RETURN, HANDLERS),
         _t(
             "return_result",

@@ -97,7 +97,7 @@ class TestActionErrors:
 
     def test_machine_client_cannot_act(self, users, machine_client):
         d = receive(users)
-        assert_error(machine_client("dossiers:read").post(url(d, "transfer"), format="json"), 403, "client_read_only")
+        assert_error(machine_client("dossiers:read").post(url(d, "transfer"), format="json"), 403, "client_not_allowed")
         assert Dossier.objects.get(pk=d.pk).lock_version == 1
 
     def test_anonymous_is_401(self, users, api_client):

@@ -1,0 +1,1 @@
+"""National Public Service Portal simulator (Cổng Dịch vụ công quốc gia): dossier status sync."""
