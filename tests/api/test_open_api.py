@@ -152,8 +152,9 @@ class TestAgencies:
         d = Dossier.objects.get()
         assert (d.state, d.channel, d.agency.code, d.created_by) == (State.SUBMITTED, "online", COMMUNE_PC, None)
         submit = Event.objects.get(dossier=d)
-        # services.create_dossier records an online submission without a user as the applicant's own.
-        assert (submit.action, submit.actor_id, submit.actor_role) == ("submit", None, "applicant")
+        # A machine client's submission is recorded as made by its system (create_dossier(via=...)).
+        assert (submit.action, submit.actor_id, submit.actor_role) == ("submit", None, "system")
+        assert submit.actor_name == f"Hệ thống {api.application.name}"
         again = api.post(LIST, online(), format="json", HTTP_IDEMPOTENCY_KEY="lgsp-0001")
         assert again.status_code == 200 and again.json()["code"] == d.code
         call = ApiCall.objects.filter(method="POST").order_by("id").first()
