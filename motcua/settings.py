@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "motcua.common",
     "motcua.integration",
+    "motcua.reports",
     "motcua.org",
     "motcua.workcalendar",
     "motcua.catalog",

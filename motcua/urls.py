@@ -5,6 +5,7 @@ from oauth2_provider import urls as oauth2_urls
 
 from motcua.integration.pages import sync_status
 from motcua.integration.views import ExternalTaskResultView
+from motcua.reports import views as report_views
 
 admin.site.site_header = "MotCua – Quản trị hệ thống"
 admin.site.site_title = "MotCua"
@@ -18,6 +19,8 @@ urlpatterns = [
         name="external-task-result",
     ),
     path("can-bo/dong-bo-quoc-gia/", sync_status, name="national-sync"),
+    path("can-bo/bao-cao/", report_views.dashboard, name="reports"),
+    path("can-bo/bao-cao/ho-so/", report_views.dossiers, name="report-dossiers"),
     path("api/v1/", include("motcua.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

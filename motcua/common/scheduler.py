@@ -53,6 +53,12 @@ JOBS: tuple[Job, ...] = (
         daily_at=dt.time(1, 30),
     ),
     Job(
+        "open_snapshot",
+        "motcua.reports.tasks.snapshot_task",
+        "Chốt số hồ sơ đang giải quyết cuối ngày (báo cáo)",
+        daily_at=dt.time(23, 55),
+    ),
+    Job(
         "mark_no_shows",
         "motcua.engagement.appointments.no_shows_task",
         "Đánh dấu lịch hẹn không đến",

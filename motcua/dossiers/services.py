@@ -687,11 +687,14 @@ def _event(dossier, action, acting: Acting, now, from_state, to_state, step=None
 
 def save_events(events: list[Event]) -> list[Event]:
     """Write dossier events and, in the same transaction, their outbox messages for the national
-    portal and the webhook subscribers (``integration.outbox``): the one way events are written."""
-    from motcua.integration.outbox import enqueue  # lazy: integration imports dossiers
+    portal and the webhook subscribers (``integration.outbox``) and the report rollups
+    (``reports.rollups``): the one way events are written."""
+    from motcua.integration.outbox import enqueue  # lazy: integration and reports import dossiers
+    from motcua.reports.rollups import apply as add_to_rollups
 
     Event.objects.bulk_create(events)
     enqueue(events)
+    add_to_rollups(events)  # the day's and month's report counters, same transaction
     return events
 
 

@@ -47,9 +47,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         + _perms("engagement", ["servicegroup"], ("view", "add", "change"))
         + _perms("engagement", ["ticket"], ("view",))
         + _perms("engagement", ["slotrule"], ("view", "add", "change", "delete"))
+        + _perms("reports", ["dailyflow"], ("view",))
     ),
     Role.INSPECTOR: _VIEW_ALL
-    + _perms("engagement", ["servicegroup", "ticket", "appointment", "rating", "feedback"], ("view",)),
+    + _perms("engagement", ["servicegroup", "ticket", "appointment", "rating", "feedback"], ("view",))
+    + _perms("reports", ["dailyflow"], ("view",)),
 }
 
 # Roles whose holders may enter the Django admin (catalog maintenance, oversight).

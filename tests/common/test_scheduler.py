@@ -6,9 +6,16 @@ import datetime as dt
 from django.core.management import call_command
 from django_tasks import default_task_backend
 
+from motcua.common import scheduler
 from motcua.common.models import ScheduledRun
-from motcua.common.scheduler import JOBS, run_due
+from motcua.common.scheduler import JOBS
 from motcua.workcalendar.engine import VN_TZ
+
+TWO = tuple(j for j in JOBS if j.name in ("reconcile_payments", "mark_no_shows"))
+
+
+def run_due(now):
+    return scheduler.run_due(now, TWO)
 
 
 def names() -> list[str]:
@@ -43,7 +50,8 @@ def test_after_downtime_only_the_latest_slot_runs(db):
 def test_jobs_point_at_real_tasks_and_the_command_runs_once(db, capsys):
     for job in JOBS:
         assert job.resolve().name == job.task.rsplit(".", 1)[1]
+    assert {j.name for j in JOBS} == {"reconcile_payments", "open_snapshot", "mark_no_shows"}
     call_command("run_scheduler", "--once")
     out = capsys.readouterr().out
-    assert "Đối soát thanh toán trực tuyến" in out and "hằng ngày lúc 01:30" in out
-    assert ScheduledRun.objects.count() == 2
+    assert "Đối soát thanh toán trực tuyến" in out and "hằng ngày lúc 01:30" in out and "23:55" in out
+    assert ScheduledRun.objects.count() == 3

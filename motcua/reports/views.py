@@ -1,0 +1,275 @@
+"""Report pages (staff): the dashboard with the periodic report and charts, drilled down province →
+agency → field → procedure, and behind every figure the list of the dossiers it counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from motcua.audit.services import log_access
+from motcua.catalog.models import Field, Procedure
+from motcua.dossiers.models import Dossier
+from motcua.org.models import Agency
+from motcua.workcalendar.engine import VN_TZ
+
+from . import periodic
+from .access import report_scope
+from .models import FLOW_COUNTERS, MonthlyFlow
+
+PAGE = 50
+ZONE = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")  # a named zone: what the SQLite date functions accept
+# What each figure of the report counts, as a filter on dossiers (the drill-down; the same rules as
+# ``rollups``: the day a dossier was received / resolved / closed, Vietnam time).
+MEASURES = {
+    "received": "Tiếp nhận mới",
+    "received_online": "Tiếp nhận trực tuyến",
+    "received_direct": "Tiếp nhận trực tiếp",
+    "received_post": "Tiếp nhận qua bưu chính",
+    "resolved": "Đã giải quyết",
+    "resolved_early": "Giải quyết trước hạn",
+    "resolved_on_time": "Giải quyết đúng hạn",
+    "resolved_late": "Giải quyết quá hạn",
+    "open_late": "Đang giải quyết, quá hạn",
+    "refused": "Từ chối tiếp nhận",
+    "withdrawn": "Rút hồ sơ",
+}
+
+
+def _date(text: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.datetime.strptime(str(text or "").strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return default
+
+
+def _instant(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=VN_TZ)
+
+
+def _period(request) -> tuple[dt.date, dt.date]:
+    today = timezone.now().astimezone(VN_TZ).date()
+    start = _date(request.GET.get("tu"), today.replace(month=1, day=1))
+    end = _date(request.GET.get("den"), today)
+    if end < start:
+        start, end = end, start
+    return start, end
+
+
+def _int(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+def _scope(request) -> tuple[set[int] | None, dict]:
+    """(the agencies the user may see, the drill filters from the query string), 403 outside them."""
+    allowed = report_scope(request.user)
+    if allowed is not None and not allowed:
+        raise PermissionDenied("Bạn chưa được giao xem báo cáo của cơ quan nào.")
+    drill = {k: _int(request.GET.get(k)) for k in ("agency", "field", "procedure")}
+    if drill["agency"] and allowed is not None and drill["agency"] not in allowed:
+        raise PermissionDenied("Bạn không được xem báo cáo của cơ quan này.")
+    return allowed, drill
+
+
+@login_required
+def dashboard(request):
+    start, end = _period(request)
+    allowed, drill = _scope(request)
+    agency_ids = {drill["agency"]} if drill["agency"] else allowed
+    by = "procedure" if drill["field"] or drill["procedure"] else "field" if drill["agency"] else "agency"
+    if request.GET.get("theo") in periodic.GROUPS:
+        by = request.GET["theo"]
+    report = periodic.periodic(
+        start, end, by=by, agency_ids=agency_ids, field_id=drill["field"], procedure_id=drill["procedure"]
+    )
+    fmt = request.GET.get("dinh-dang")
+    if fmt in ("xlsx", "pdf"):
+        return _export(request, report, fmt, drill)
+    trend = _trend(start, end, agency_ids, drill)
+    ranking = sorted((r for r in report.rows if r.resolved), key=lambda r: (r.on_time_rate or 0, r.label))[:15]
+    from . import kpis, targets
+
+    scope_ids = {drill["agency"]} if drill["agency"] else allowed
+    context = {
+        "index": kpis.index_766(start, end, scope_ids),
+        "targets": targets.actuals(start, end, scope_ids),
+        "heat": _heat(start, end, agency_ids) if not any(drill.values()) else None,
+        "report": report,
+        "by": by,
+        "drill": drill,
+        "crumbs": _crumbs(drill),
+        "tu": start.strftime("%d/%m/%Y"),
+        "den": end.strftime("%d/%m/%Y"),
+        "trend": trend,
+        "ranking": [{"label": r.label, "rate": r.on_time_rate} for r in ranking],
+        "measures": MEASURES,
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+def _trend(start, end, agency_ids, drill) -> list[dict]:
+    qs = MonthlyFlow.objects.filter(month__range=(start.replace(day=1), end.replace(day=1)))
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=agency_ids)
+    if drill["field"]:
+        qs = qs.filter(field_id=drill["field"])
+    if drill["procedure"]:
+        qs = qs.filter(procedure_id=drill["procedure"])
+    rows = qs.values("month").annotate(**{c: Sum(c) for c in FLOW_COUNTERS}).order_by("month")
+    return [
+        {
+            "month": r["month"].strftime("%m/%Y"),
+            "online": r["received_online"],
+            "direct": r["received_direct"],
+            "post": r["received_post"],
+            "late": r["resolved_late"],
+            "resolved": r["resolved_early"] + r["resolved_on_time"] + r["resolved_late"],
+        }
+        for r in rows
+    ]
+
+
+def _heat(start, end, agency_ids) -> dict:
+    """On-time share (%) per commune (the agencies of each lowest-level unit) and month: the heat table."""
+    qs = MonthlyFlow.objects.filter(
+        month__range=(start.replace(day=1), end.replace(day=1)), agency__unit__level__rank=3
+    )
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=agency_ids)
+    rows = qs.values("agency__unit__name", "month").annotate(
+        ok=Sum("resolved_early") + Sum("resolved_on_time"), late=Sum("resolved_late")
+    )
+    months = sorted({r["month"] for r in rows})
+    table: dict[str, dict] = {}
+    for r in rows:
+        done = (r["ok"] or 0) + (r["late"] or 0)
+        rate = round(100 * (r["ok"] or 0) / done, 1) if done else None
+        table.setdefault(r["agency__unit__name"], {})[r["month"]] = rate
+    return {
+        "months": [m.strftime("%m/%Y") for m in months],
+        "rows": [{"unit": unit, "cells": [cells.get(m) for m in months]} for unit, cells in sorted(table.items())],
+    }
+
+
+def _crumbs(drill) -> list[tuple[str, str]]:
+    crumbs = [("Toàn tỉnh", "")]
+    if drill["agency"]:
+        a = Agency.objects.filter(pk=drill["agency"]).first()
+        crumbs.append((a.name if a else "?", f"agency={drill['agency']}"))
+    if drill["field"]:
+        f = Field.objects.filter(pk=drill["field"]).first()
+        crumbs.append((f.name if f else "?", f"agency={drill['agency'] or ''}&field={drill['field']}"))
+    if drill["procedure"]:
+        p = Procedure.objects.filter(pk=drill["procedure"]).first()
+        crumbs.append((p.code if p else "?", ""))
+    return crumbs
+
+
+def _export(request, report, fmt: str, drill) -> HttpResponse:
+    from . import exports  # WeasyPrint/openpyxl: loaded only for an export
+
+    unit = "Ủy ban nhân dân tỉnh"
+    if drill["agency"]:
+        unit = Agency.objects.filter(pk=drill["agency"]).values_list("name", flat=True).first() or unit
+    label = f"từ ngày {report.start:%d/%m/%Y} đến ngày {report.end:%d/%m/%Y}"
+    name = f"bao-cao-tthc-{report.start:%Y%m%d}-{report.end:%Y%m%d}.{fmt}"
+    if fmt == "xlsx":
+        content = exports.periodic_xlsx(report, unit_name=unit, period_label=label)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content = exports.periodic_pdf(report, unit_name=unit, period_label=label)
+        kind = "application/pdf"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def measure_filter(measure: str, start: dt.date, end: dt.date) -> Q:
+    """The dossiers a figure of the report counts for the period (drill-down)."""
+    lo, hi = _instant(start), _instant(end + dt.timedelta(days=1))
+    received = Q(received_at__gte=lo, received_at__lt=hi)
+    resolved = Q(finished_at__gte=lo, finished_at__lt=hi)
+    late = Q(finished_at__gt=F("due_at")) | Q(apology_count__gt=0)
+    early = ~late & Q(finished_day__lt=F("due_day"))  # annotated by ``dossiers``: Vietnam dates
+    closed = Q(closed_at__gte=lo, closed_at__lt=hi)
+    return {
+        "received": received,
+        "received_online": received & Q(channel="online"),
+        "received_direct": received & Q(channel__in=("counter", "kiosk")),
+        "received_post": received & Q(channel__in=("post", "postal_service")),
+        "resolved": resolved,
+        "resolved_late": resolved & late,
+        "resolved_on_time": resolved & ~late & ~early,
+        "resolved_early": resolved & early,
+        "open_late": Q(received_at__lt=hi, finished_at__isnull=True, closed_at__isnull=True, due_at__lt=timezone.now()),
+        "refused": closed & Q(state="refused"),
+        "withdrawn": closed & Q(state="withdrawn"),
+    }[measure]
+
+
+@login_required
+def dossiers(request):
+    """The dossiers behind one figure (keyset pages of 50, newest first), within the user's access."""
+    start, end = _period(request)
+    allowed, drill = _scope(request)
+    measure = request.GET.get("chi-so", "received")
+    if measure not in MEASURES:
+        measure = "received"
+    qs = (
+        Dossier.objects.visible_to(request.user)
+        .annotate(finished_day=TruncDate("finished_at", tzinfo=ZONE), due_day=TruncDate("due_at", tzinfo=ZONE))
+        .filter(measure_filter(measure, start, end))
+    )
+    if allowed is not None:
+        qs = qs.filter(agency_id__in=allowed)
+    if drill["agency"]:
+        qs = qs.filter(agency_id=drill["agency"])
+    if drill["field"]:
+        qs = qs.filter(version__field_id=drill["field"])
+    if drill["procedure"]:
+        qs = qs.filter(version__procedure_id=drill["procedure"])
+    after = _int(request.GET.get("sau"))
+    if after:
+        qs = qs.filter(pk__lt=after)
+    page = list(
+        qs.select_related("version__procedure", "agency")
+        .only(
+            "id",
+            "code",
+            "state",
+            "channel",
+            "received_at",
+            "due_at",
+            "finished_at",
+            "applicant_name",
+            "owner_id_number",
+            "version_id",
+            "version__name",
+            "version__procedure__code",
+            "agency__name",
+        )
+        .order_by("-pk")[: PAGE + 1]
+    )
+    more = len(page) > PAGE
+    page = page[:PAGE]
+    log_access(
+        user=request.user, objects=page, object_type="dossier", purpose="báo cáo: danh sách hồ sơ", request=request
+    )
+    query = request.GET.copy()
+    query.pop("sau", None)
+    context = {
+        "page": page,
+        "measure": MEASURES[measure],
+        "tu": start.strftime("%d/%m/%Y"),
+        "den": end.strftime("%d/%m/%Y"),
+        "next": f"{query.urlencode()}&sau={page[-1].pk}" if more and page else "",
+        "back": query.urlencode(),
+    }
+    return render(request, "reports/dossiers.html", context)

@@ -1,0 +1,99 @@
+"""Report pages: the dashboard (scoped by role and agency, drill-down province → agency → field →
+procedure), the dossiers behind a figure, the exports; no N+1 queries."""
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from motcua.dossiers import services
+from motcua.reports import rollups
+from motcua.workcalendar.engine import VN_TZ
+
+AN = {"name": "Nguyễn Văn An", "id_number": "001085012345"}
+T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ)
+MARCH = {"tu": "01/03/2026", "den": "31/03/2026"}
+
+
+def world(users):
+    desk, spec, lead = users["motcua.xa"], users["chuyenvien.xa"], users["lanhdao.xa"]
+    made = []
+    for i, channel in enumerate(["counter", "counter", "post", "online"]):
+        d, _ = services.create_dossier(
+            user=desk if channel != "online" else None,
+            procedure_code="1.001193",
+            channel=channel,
+            desk_code="MC-99001" if channel != "online" else None,
+            agency_code="000.01.31.H99" if channel == "online" else None,
+            applicant=AN,
+            components=["TP01", "TP02"],
+            identity={"status": "verified"},
+            fee_paid=True,
+            now=T0 + dt.timedelta(hours=i),
+        )
+        if channel == "online":
+            d = services.act(d, "accept", user=desk, now=T0 + dt.timedelta(hours=i + 1))
+        made.append(d)
+    d = services.act(made[0], "transfer", user=desk, now=T0 + dt.timedelta(hours=5))
+    d = services.act(d, "forward", user=spec, now=T0 + dt.timedelta(hours=6))
+    services.act(d, "issue_result", user=lead, data={"result_number": "1"}, now=T0 + dt.timedelta(hours=7))
+    rollups.snapshot(dt.date(2026, 3, 31))
+    return made
+
+
+def test_dashboard_drill_and_dossiers_behind_a_figure(client, users):
+    made = world(users)
+    client.force_login(users["thanhtra"])  # inspector: the whole province
+    page = client.get("/can-bo/bao-cao/", MARCH).content.decode()
+    commune = made[0].agency
+    assert commune.name in page and 'id="periodic"' in page and 'id="heat"' in page
+    assert 'id="index-766"' in page and 'id="targets"' in page and "Tổng điểm" in page
+    assert "100,0%" in page or "100.0" in page  # one resolved, early
+    # Drill: the agency → by field, then the dossiers received online.
+    page = client.get("/can-bo/bao-cao/", {**MARCH, "agency": commune.pk}).content.decode()
+    assert "Hộ tịch" in page or "Lĩnh vực" in page
+    r = client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "agency": commune.pk, "chi-so": "received_online"})
+    body = r.content.decode()
+    assert r.status_code == 200 and made[3].code in body and made[0].code not in body
+    early = client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "chi-so": "resolved_early"}).content.decode()
+    assert made[0].code in early and made[1].code not in early
+
+
+def test_scoped_to_the_users_agencies(client, users, stranger):
+    made = world(users)
+    client.force_login(users["motcua.xa"])  # the commune's own desk officer: its agency only
+    page = client.get("/can-bo/bao-cao/", MARCH).content.decode()
+    assert made[0].agency.name in page
+    client.force_login(stranger)  # another commune's officer
+    page = client.get("/can-bo/bao-cao/", MARCH).content.decode()
+    assert made[0].agency.name not in page
+    assert client.get("/can-bo/bao-cao/", {**MARCH, "agency": made[0].agency_id}).status_code == 403
+    r = client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "chi-so": "received"})
+    assert made[0].code not in r.content.decode()
+    client.logout()
+    assert client.get("/can-bo/bao-cao/").status_code == 302
+
+
+def test_exports_from_the_page(client, users):
+    world(users)
+    client.force_login(users["thanhtra"])
+    xlsx = client.get("/can-bo/bao-cao/", {**MARCH, "dinh-dang": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    pdf = client.get("/can-bo/bao-cao/", {**MARCH, "dinh-dang": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_list_pages_do_not_grow_queries_with_rows(client, users):
+    world(users)
+    client.force_login(users["thanhtra"])
+    with CaptureQueriesContext(connection) as few:
+        client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "chi-so": "received"})
+    with CaptureQueriesContext(connection) as dash_few:
+        client.get("/can-bo/bao-cao/", MARCH)
+    world(users)  # twice the dossiers
+    with CaptureQueriesContext(connection) as more:
+        client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "chi-so": "received"})
+    with CaptureQueriesContext(connection) as dash_more:
+        client.get("/can-bo/bao-cao/", MARCH)
+    assert len(more) == len(few)
+    assert len(dash_more) == len(dash_few) < 50  # aggregates: a fixed number of queries
