@@ -21,6 +21,7 @@ urlpatterns = [
     path("can-bo/dong-bo-quoc-gia/", sync_status, name="national-sync"),
     path("can-bo/bao-cao/", report_views.dashboard, name="reports"),
     path("can-bo/bao-cao/ho-so/", report_views.dossiers, name="report-dossiers"),
+    path("can-bo/bao-cao/tre-han/", report_views.late, name="report-late"),
     path("api/v1/", include("motcua.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

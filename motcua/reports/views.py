@@ -273,3 +273,23 @@ def dossiers(request):
         "back": query.urlencode(),
     }
     return render(request, "reports/dossiers.html", context)
+
+
+@login_required
+def late(request):
+    """Late dossiers of the period: which steps and agencies consumed the overrun."""
+    from .late import analyse
+
+    start, end = _period(request)
+    allowed, drill = _scope(request)
+    agency_ids = {drill["agency"]} if drill["agency"] else allowed
+    result = analyse(start, end, agency_ids)
+    log_access(
+        user=request.user,
+        objects=[r["dossier"] for r in result["dossiers"]],
+        object_type="dossier",
+        purpose="báo cáo: phân tích hồ sơ quá hạn",
+        request=request,
+    )
+    context = {**result, "tu": start.strftime("%d/%m/%Y"), "den": end.strftime("%d/%m/%Y")}
+    return render(request, "reports/late.html", context)

@@ -97,3 +97,30 @@ def test_list_pages_do_not_grow_queries_with_rows(client, users):
         client.get("/can-bo/bao-cao/", MARCH)
     assert len(more) == len(few)
     assert len(dash_more) == len(dash_few) < 50  # aggregates: a fixed number of queries
+
+
+def test_late_analysis_names_the_step_and_agency_that_overran(client, users):
+    """A birth registration resolved ~20 days after receipt: its specialist step used far more than
+    its budget; the analysis attributes the overrun to that step's agency."""
+    desk, spec, lead = users["motcua.xa"], users["chuyenvien.xa"], users["lanhdao.xa"]
+    d, _ = services.create_dossier(
+        user=desk,
+        procedure_code="1.001193",
+        channel="counter",
+        desk_code="MC-99001",
+        applicant=AN,
+        components=["TP01", "TP02"],
+        identity={"status": "verified"},
+        fee_paid=True,
+        now=T0,
+    )
+    d = services.act(d, "transfer", user=desk, now=T0 + dt.timedelta(hours=1))
+    d = services.act(d, "forward", user=spec, now=T0 + dt.timedelta(days=20))
+    services.act(d, "issue_result", user=lead, data={"result_number": "1"}, now=T0 + dt.timedelta(days=20, hours=1))
+    client.force_login(users["thanhtra"])
+    page = client.get("/can-bo/bao-cao/tre-han/", MARCH).content.decode()
+    assert d.code in page and d.agency.name in page and "ngày" in page
+    from motcua.reports.late import analyse
+
+    result = analyse(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert result["count"] == 1 and result["by_agency"][0]["days"] > 5
