@@ -59,6 +59,12 @@ JOBS: tuple[Job, ...] = (
         daily_at=dt.time(23, 55),
     ),
     Job(
+        "report_files",
+        "motcua.reports.files.generate_due_task",
+        "Lập báo cáo định kỳ tháng, quý (Excel, PDF)",
+        daily_at=dt.time(0, 30),
+    ),
+    Job(
         "mark_no_shows",
         "motcua.engagement.appointments.no_shows_task",
         "Đánh dấu lịch hẹn không đến",

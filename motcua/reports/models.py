@@ -88,3 +88,31 @@ class OpenSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.agency_id} {self.procedure_id}"
+
+
+class ReportFile(models.Model):
+    """A periodic report generated on schedule (monthly, quarterly) and kept as a file: the province's
+    and each agency's, in Excel and PDF (``files.generate_due``)."""
+
+    MONTHLY, QUARTERLY = "monthly", "quarterly"
+    KINDS = [(MONTHLY, "Hằng tháng"), (QUARTERLY, "Hằng quý")]
+
+    kind = models.CharField("kỳ", max_length=10, choices=KINDS)
+    start = models.DateField("từ ngày")
+    end = models.DateField("đến ngày")
+    agency = models.ForeignKey(
+        "org.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="cơ quan"
+    )  # null: the whole province
+    fmt = models.CharField("định dạng", max_length=4)  # xlsx | pdf
+    file = models.FileField("tệp", upload_to="reports/%Y/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "báo cáo định kỳ đã lập"
+        verbose_name_plural = "báo cáo định kỳ đã lập"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "agency", "fmt"], name="one_report_file"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"

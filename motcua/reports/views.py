@@ -293,3 +293,30 @@ def late(request):
     )
     context = {**result, "tu": start.strftime("%d/%m/%Y"), "den": end.strftime("%d/%m/%Y")}
     return render(request, "reports/late.html", context)
+
+
+def _files_for(request):
+    from .models import ReportFile
+
+    allowed = report_scope(request.user)
+    qs = ReportFile.objects.select_related("agency")
+    if allowed is not None:
+        qs = qs.filter(agency_id__in=allowed)
+    return qs
+
+
+@login_required
+def files(request):
+    """The periodic reports generated on schedule, kept as files (within the user's scope)."""
+    rows = list(_files_for(request).order_by("-start", "kind", "agency__code", "fmt")[:500])
+    return render(request, "reports/files.html", {"files": rows})
+
+
+@login_required
+def file_download(request, pk: int):
+    from django.http import FileResponse, Http404
+
+    row = _files_for(request).filter(pk=pk).first()
+    if row is None:
+        raise Http404("Không tìm thấy báo cáo.")
+    return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.file.name.rsplit("/", 1)[-1])

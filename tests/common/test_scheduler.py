@@ -50,8 +50,8 @@ def test_after_downtime_only_the_latest_slot_runs(db):
 def test_jobs_point_at_real_tasks_and_the_command_runs_once(db, capsys):
     for job in JOBS:
         assert job.resolve().name == job.task.rsplit(".", 1)[1]
-    assert {j.name for j in JOBS} == {"reconcile_payments", "open_snapshot", "mark_no_shows"}
+    assert {j.name for j in JOBS} == {"reconcile_payments", "open_snapshot", "report_files", "mark_no_shows"}
     call_command("run_scheduler", "--once")
     out = capsys.readouterr().out
     assert "Đối soát thanh toán trực tuyến" in out and "hằng ngày lúc 01:30" in out and "23:55" in out
-    assert ScheduledRun.objects.count() == 3
+    assert ScheduledRun.objects.count() == 4

@@ -124,3 +124,22 @@ def test_late_analysis_names_the_step_and_agency_that_overran(client, users):
 
     result = analyse(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     assert result["count"] == 1 and result["by_agency"][0]["days"] > 5
+
+
+def test_scheduled_report_files_are_made_once_and_scoped(client, users, stranger):
+    from motcua.reports import files
+    from motcua.reports.models import ReportFile
+
+    made = world(users)
+    assert files.last_periods(dt.date(2026, 4, 1))[1][0] == "quarterly"  # March ends the first quarter
+    count = files.generate_due(dt.date(2026, 4, 1))
+    assert count == 8  # (month, quarter) × (province, the commune) × (xlsx, pdf)
+    assert files.generate_due(dt.date(2026, 4, 1)) == 0  # idempotent
+    client.force_login(users["motcua.xa"])
+    page = client.get("/can-bo/bao-cao/tep/").content.decode()
+    assert made[0].agency.name in page and "Toàn tỉnh" not in page  # its agency's only
+    mine = ReportFile.objects.filter(agency=made[0].agency, fmt="xlsx", kind="monthly").get()
+    r = client.get(f"/can-bo/bao-cao/tep/{mine.pk}/")
+    assert r.status_code == 200 and b"".join(r.streaming_content)[:2] == b"PK"
+    client.force_login(stranger)
+    assert client.get(f"/can-bo/bao-cao/tep/{mine.pk}/").status_code == 404
