@@ -113,7 +113,10 @@ def _scope(qs, scope: dict):
 
 
 def periodic(start: dt.date, end: dt.date, *, by: str = "agency", **scope) -> Report:
-    """The report for ``start``..``end`` (inclusive, Vietnam dates), one row per ``by`` key."""
+    """The report for ``start``..``end`` (inclusive, Vietnam dates), one row per ``by`` key
+    (agency, field, procedure, or ``level``: the agencies' administrative levels, province first)."""
+    if by == "level":
+        return _by_level(periodic(start, end, by="agency", **scope))
     group = GROUPS[by]
     rows: dict = defaultdict(lambda: Row(None))
     sums = {c: Sum(c) for c in FLOW_COUNTERS}
@@ -174,3 +177,21 @@ def _labels(by: str, keys: list) -> dict:
     if by == "field":
         return dict(Field.objects.filter(pk__in=keys).values_list("pk", "name"))
     return {p.pk: p.code for p in Procedure.objects.filter(pk__in=keys)}
+
+
+def _by_level(report: Report) -> Report:
+    from motcua.org.models import Agency
+
+    levels = {
+        a["pk"]: (a["unit__level__rank"], a["unit__level__id"], a["unit__level__name"])
+        for a in Agency.objects.filter(pk__in=[r.key for r in report.rows]).values(
+            "pk", "unit__level__rank", "unit__level__id", "unit__level__name"
+        )
+    }
+    merged: dict = {}
+    for row in report.rows:
+        rank, level_id, name = levels.get(row.key, (9, None, "—"))
+        target = merged.setdefault(rank, Row(level_id, f"Cấp {name.lower()}" if name != "—" else name))
+        target.add(row)
+    rows = [merged[k] for k in sorted(merged)]
+    return Report(report.start, report.end, "level", rows, report.total)

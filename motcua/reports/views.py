@@ -72,7 +72,7 @@ def _scope(request) -> tuple[set[int] | None, dict]:
     allowed = report_scope(request.user)
     if allowed is not None and not allowed:
         raise PermissionDenied("Bạn chưa được giao xem báo cáo của cơ quan nào.")
-    drill = {k: _int(request.GET.get(k)) for k in ("agency", "field", "procedure")}
+    drill = {k: _int(request.GET.get(k)) for k in ("level", "agency", "field", "procedure")}
     if drill["agency"] and allowed is not None and drill["agency"] not in allowed:
         raise PermissionDenied("Bạn không được xem báo cáo của cơ quan này.")
     return allowed, drill
@@ -82,9 +82,9 @@ def _scope(request) -> tuple[set[int] | None, dict]:
 def dashboard(request):
     start, end = _period(request)
     allowed, drill = _scope(request)
-    agency_ids = {drill["agency"]} if drill["agency"] else allowed
+    agency_ids = _agencies(drill, allowed)
     by = "procedure" if drill["field"] or drill["procedure"] else "field" if drill["agency"] else "agency"
-    if request.GET.get("theo") in periodic.GROUPS:
+    if request.GET.get("theo") in (*periodic.GROUPS, "level"):
         by = request.GET["theo"]
     report = periodic.periodic(
         start, end, by=by, agency_ids=agency_ids, field_id=drill["field"], procedure_id=drill["procedure"]
@@ -96,7 +96,7 @@ def dashboard(request):
     ranking = sorted((r for r in report.rows if r.resolved), key=lambda r: (r.on_time_rate or 0, r.label))[:15]
     from . import kpis, targets
 
-    scope_ids = {drill["agency"]} if drill["agency"] else allowed
+    scope_ids = agency_ids
     context = {
         "index": kpis.index_766(start, end, scope_ids),
         "targets": targets.actuals(start, end, scope_ids),
@@ -112,6 +112,17 @@ def dashboard(request):
         "measures": MEASURES,
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _agencies(drill, allowed) -> set[int] | None:
+    """The agencies a drilled-down view covers: one agency, the agencies of one administrative level
+    (within the user's scope), or the user's scope."""
+    if drill["agency"]:
+        return {drill["agency"]}
+    if drill["level"]:
+        ids = set(Agency.objects.filter(unit__level_id=drill["level"]).values_list("pk", flat=True))
+        return ids if allowed is None else ids & allowed
+    return allowed
 
 
 def _trend(start, end, agency_ids, drill) -> list[dict]:
@@ -160,6 +171,11 @@ def _heat(start, end, agency_ids) -> dict:
 
 def _crumbs(drill) -> list[tuple[str, str]]:
     crumbs = [("Toàn tỉnh", "")]
+    if drill["level"]:
+        from motcua.org.models import AdministrativeLevel
+
+        lv = AdministrativeLevel.objects.filter(pk=drill["level"]).first()
+        crumbs.append((f"Cấp {lv.name.lower()}" if lv else "?", f"level={drill['level']}&theo=agency"))
     if drill["agency"]:
         a = Agency.objects.filter(pk=drill["agency"]).first()
         crumbs.append((a.name if a else "?", f"agency={drill['agency']}"))
@@ -229,8 +245,8 @@ def dossiers(request):
     )
     if allowed is not None:
         qs = qs.filter(agency_id__in=allowed)
-    if drill["agency"]:
-        qs = qs.filter(agency_id=drill["agency"])
+    if drill["agency"] or drill["level"]:
+        qs = qs.filter(agency_id__in=_agencies(drill, allowed))
     if drill["field"]:
         qs = qs.filter(version__field_id=drill["field"])
     if drill["procedure"]:

@@ -143,3 +143,15 @@ def test_scheduled_report_files_are_made_once_and_scoped(client, users, stranger
     assert r.status_code == 200 and b"".join(r.streaming_content)[:2] == b"PK"
     client.force_login(stranger)
     assert client.get(f"/can-bo/bao-cao/tep/{mine.pk}/").status_code == 404
+
+
+def test_by_administrative_level_and_drill_into_a_level(client, users):
+    made = world(users)
+    client.force_login(users["thanhtra"])
+    page = client.get("/can-bo/bao-cao/", {**MARCH, "theo": "level"}).content.decode()
+    assert "Cấp xã" in page
+    level = made[0].agency.unit.level_id
+    page = client.get("/can-bo/bao-cao/", {**MARCH, "level": level, "theo": "agency"}).content.decode()
+    assert made[0].agency.name in page
+    r = client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "level": level, "chi-so": "received"})
+    assert made[1].code in r.content.decode()
