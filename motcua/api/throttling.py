@@ -1,19 +1,15 @@
 """Rate limit per machine client: a fixed window per ``client_id`` counted in the shared cache (one
 round trip in the usual case), at the client's ``ApiClient.rate`` or ``API_CLIENT_DEFAULT_RATE``.
 
-The same counter as the public tracking limit (``dossiers.tracking.allow``), which is bound to its
-own rate setting and to the caller's address, so it is not reused as is. Staff users and anonymous
-callers are not counted here."""
+The counter is ``common.ratelimit.fixed_window``, shared with the public tracking limit. Staff users
+and anonymous callers are not counted here."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
-from motcua.dossiers.tracking import PERIODS
+from motcua.common.ratelimit import PERIODS, fixed_window
 
 from .permissions import api_client, client_application
 
@@ -38,17 +34,7 @@ def parse_rate(text: str | None) -> tuple[int, int]:
 def allow(key: str, rate: str | None) -> tuple[bool, int]:
     """Count one request for ``key``: ``(allowed, seconds until the window ends)``."""
     limit, period = parse_rate(rate)
-    now = time.time()
-    window = int(now // period)
-    cache_key = f"rl:api_client:{key}:{window}"
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # first request of the window
-        if cache.add(cache_key, 1, timeout=period + 1):
-            count = 1
-        else:
-            count = cache.incr(cache_key)
-    return count <= limit, max(int((window + 1) * period - now) + 1, 1)
+    return fixed_window(f"api_client:{key}", limit, period)
 
 
 class ClientRateThrottle(BaseThrottle):

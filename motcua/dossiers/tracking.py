@@ -12,14 +12,13 @@ agency, received / due / returned dates and the applicant's masked name. Nothing
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from motcua.common.ratelimit import PERIODS, fixed_window
 from motcua.identity.ids import mask_name
 
 from .states import NATIONAL_STATUS, State
@@ -101,9 +100,6 @@ def as_json(status: dict) -> dict:
 # ------------------------------------------------------------------------------------------------
 # Rate limit: a fixed window per client address, counted in the shared cache
 # ------------------------------------------------------------------------------------------------
-PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
-
-
 def rate() -> tuple[int, int]:
     """``PUBLIC_TRACKING_RATE`` ("120/min") as (requests, seconds)."""
     text = str(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get("public_tracking") or "120/min")
@@ -124,17 +120,7 @@ def client_address(request) -> str:
 
 
 def allow(request, scope: str = "public_tracking") -> tuple[bool, int]:
-    """Count this request; ``(allowed, seconds until the window ends)``. A fixed window: at most
-    ``rate()`` requests per address per period (one cache round trip in the usual case)."""
+    """Count this request; ``(allowed, seconds until the window ends)``: at most ``rate()`` requests per
+    client address per period (``common.ratelimit.fixed_window``)."""
     limit, period = rate()
-    now = time.time()
-    window = int(now // period)
-    key = f"rl:{scope}:{client_address(request)}:{window}"
-    try:
-        count = cache.incr(key)
-    except ValueError:  # first request of the window
-        if cache.add(key, 1, timeout=period + 1):
-            count = 1
-        else:
-            count = cache.incr(key)
-    return count <= limit, max(int((window + 1) * period - now) + 1, 1)
+    return fixed_window(f"{scope}:{client_address(request)}", limit, period)
