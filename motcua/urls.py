@@ -22,6 +22,7 @@ urlpatterns = [
     path("can-bo/bao-cao/", report_views.dashboard, name="reports"),
     path("can-bo/bao-cao/ho-so/", report_views.dossiers, name="report-dossiers"),
     path("can-bo/bao-cao/tre-han/", report_views.late, name="report-late"),
+    path("can-bo/bao-cao/chi-so/", report_views.indicators, name="report-indicators"),
     path("can-bo/bao-cao/tep/", report_views.files, name="report-files"),
     path("can-bo/bao-cao/tep/<int:pk>/", report_views.file_download, name="report-file"),
     path("api/v1/", include("motcua.api.urls")),

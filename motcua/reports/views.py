@@ -94,12 +94,7 @@ def dashboard(request):
         return _export(request, report, fmt, drill)
     trend = _trend(start, end, agency_ids, drill)
     ranking = sorted((r for r in report.rows if r.resolved), key=lambda r: (r.on_time_rate or 0, r.label))[:15]
-    from . import kpis, targets
-
-    scope_ids = agency_ids
     context = {
-        "index": kpis.index_766(start, end, scope_ids),
-        "targets": targets.actuals(start, end, scope_ids),
         "heat": _heat(start, end, agency_ids) if not any(drill.values()) else None,
         "report": report,
         "by": by,
@@ -336,3 +331,24 @@ def file_download(request, pk: int):
     if row is None:
         raise Http404("Không tìm thấy báo cáo.")
     return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def indicators(request):
+    """The 766 service-quality index and the seeds' targets vs actuals for the period and scope (these
+    read dossiers, documents, payments and ratings as well as the rollups: a page of its own, so the
+    dashboard stays on aggregates)."""
+    from . import kpis, targets
+
+    start, end = _period(request)
+    allowed, drill = _scope(request)
+    agency_ids = _agencies(drill, allowed)
+    context = {
+        "index": kpis.index_766(start, end, agency_ids),
+        "targets": targets.actuals(start, end, agency_ids),
+        "crumbs": _crumbs(drill),
+        "drill": drill,
+        "tu": start.strftime("%d/%m/%Y"),
+        "den": end.strftime("%d/%m/%Y"),
+    }
+    return render(request, "reports/indicators.html", context)
