@@ -8,7 +8,7 @@ import zoneinfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from motcua.audit.services import log_access
 from motcua.catalog.models import Field, Procedure
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, Event
 from motcua.org.models import Agency
 from motcua.workcalendar.engine import VN_TZ
 
@@ -37,7 +37,12 @@ MEASURES = {
     "resolved_early": "Giải quyết trước hạn",
     "resolved_on_time": "Giải quyết đúng hạn",
     "resolved_late": "Giải quyết quá hạn",
+    "received_total": "Hồ sơ nhận giải quyết (kỳ trước chuyển qua và mới tiếp nhận)",
+    "carried_over": "Kỳ trước chuyển qua",
+    "in_progress": "Đang giải quyết cuối kỳ",
+    "open_on_time": "Đang giải quyết, trong hạn",
     "open_late": "Đang giải quyết, quá hạn",
+    "supplement_requested": "Yêu cầu bổ sung, hoàn thiện",
     "refused": "Từ chối tiếp nhận",
     "withdrawn": "Rút hồ sơ",
 }
@@ -202,6 +207,15 @@ def _export(request, report, fmt: str, drill) -> HttpResponse:
     return response
 
 
+def open_at(instant: dt.datetime) -> Q:
+    """Received before ``instant`` and neither resolved nor closed by then (in progress at that moment)."""
+    return (
+        Q(received_at__lt=instant)
+        & (Q(finished_at__isnull=True) | Q(finished_at__gte=instant))
+        & (Q(closed_at__isnull=True) | Q(closed_at__gte=instant))
+    )
+
+
 def measure_filter(measure: str, start: dt.date, end: dt.date) -> Q:
     """The dossiers a figure of the report counts for the period (drill-down)."""
     lo, hi = _instant(start), _instant(end + dt.timedelta(days=1))
@@ -219,7 +233,14 @@ def measure_filter(measure: str, start: dt.date, end: dt.date) -> Q:
         "resolved_late": resolved & late,
         "resolved_on_time": resolved & ~late & ~early,
         "resolved_early": resolved & early,
-        "open_late": Q(received_at__lt=hi, finished_at__isnull=True, closed_at__isnull=True, due_at__lt=timezone.now()),
+        "received_total": received | open_at(lo),
+        "carried_over": open_at(lo),
+        "in_progress": open_at(hi),
+        "open_on_time": open_at(hi) & ~Q(due_at__lt=min(timezone.now(), hi)),
+        "open_late": open_at(hi) & Q(due_at__lt=min(timezone.now(), hi)),
+        "supplement_requested": Exists(
+            Event.objects.filter(dossier=OuterRef("pk"), action="request_supplement", at__gte=lo, at__lt=hi)
+        ),
         "refused": closed & Q(state="refused"),
         "withdrawn": closed & Q(state="withdrawn"),
     }[measure]

@@ -157,3 +157,16 @@ def test_by_administrative_level_and_drill_into_a_level(client, users):
     assert made[0].agency.name in page
     r = client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "level": level, "chi-so": "received"})
     assert made[1].code in r.content.decode()
+
+
+def test_every_figure_links_to_its_dossiers(client, users):
+    """The carried-over, in-progress and total figures open the dossiers they count."""
+    made = world(users)
+    client.force_login(users["thanhtra"])
+    page = client.get("/can-bo/bao-cao/", MARCH).content.decode()
+    for measure in ("received_total", "carried_over", "in_progress", "open_on_time", "supplement_requested"):
+        assert f"chi-so={measure}" in page
+    body = client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "chi-so": "in_progress"}).content.decode()
+    assert made[1].code in body and made[0].code not in body  # made[0] was resolved in March
+    total = client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "chi-so": "received_total"}).content.decode()
+    assert all(d.code in total for d in made)
