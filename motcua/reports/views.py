@@ -4,9 +4,11 @@ agency → field → procedure, and behind every figure the list of the dossiers
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import zoneinfo
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
@@ -25,6 +27,7 @@ from .access import report_scope
 from .models import FLOW_COUNTERS, MonthlyFlow
 
 PAGE = 50
+INDICATORS_TTL = 3600  # seconds the 766 index and the targets of one period and scope are kept
 ZONE = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")  # a named zone: what the SQLite date functions accept
 # What each figure of the report counts, as a filter on dossiers (the drill-down; the same rules as
 # ``rollups``: the day a dossier was received / resolved / closed, Vietnam time).
@@ -364,9 +367,21 @@ def indicators(request):
     start, end = _period(request)
     allowed, drill = _scope(request)
     agency_ids = _agencies(drill, allowed)
+    # These read the period's dossiers (seconds on a large province): kept for an hour per period and scope.
+    key = "reports:indicators:" + hashlib.sha256(
+        f"{start}|{end}|{sorted(agency_ids) if agency_ids is not None else 'all'}".encode()
+    ).hexdigest()
+
+    def compute():
+        return {
+            "index": kpis.index_766(start, end, agency_ids),
+            "targets": targets.actuals(start, end, agency_ids),
+            "computed_at": timezone.now(),
+        }
+
+    figures = cache.get_or_set(key, compute, INDICATORS_TTL)
     context = {
-        "index": kpis.index_766(start, end, agency_ids),
-        "targets": targets.actuals(start, end, agency_ids),
+        **figures,
         "crumbs": _crumbs(drill),
         "drill": drill,
         "tu": start.strftime("%d/%m/%Y"),
