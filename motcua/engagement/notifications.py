@@ -29,7 +29,6 @@ import datetime as dt
 import logging
 import re
 import smtplib
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -42,8 +41,8 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+
+from motcua.common.http import SessionPool
 
 from .models import Notification, NotificationChannel, NotificationPreference, NotificationStatus
 
@@ -108,7 +107,7 @@ class SmsGateway:
     LABEL = "Hệ thống gửi tin nhắn SMS"
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self._sessions = SessionPool()
 
     @property
     def base_url(self) -> str:
@@ -117,23 +116,8 @@ class SmsGateway:
     def _session(self) -> requests.Session:
         retries = int(_setting("SMS_GATEWAY_RETRIES", 2))
         key = (self.base_url, retries)
-        session = getattr(self._local, "session", None)
-        if session is None or self._local.key != key:
-            retry = Retry(
-                total=retries,
-                connect=retries,
-                read=retries,
-                status=retries,
-                status_forcelist=(500, 502, 503, 504),
-                allowed_methods=frozenset({"GET", "POST"}),
-                backoff_factor=0.2,
-                raise_on_status=False,
-            )
-            session = requests.Session()
-            session.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=8))
-            session.mount("https://", HTTPAdapter(max_retries=retry, pool_maxsize=8))
-            self._local.session, self._local.key = session, key
-        return session
+        # POST too: the gateway de-duplicates by the idempotency key.
+        return self._sessions.get(key, retries=retries, methods=("GET", "POST"), backoff=0.2, pool=8)
 
     def send(self, phone: str, text: str, idempotency_key: str) -> str:
         """Send one SMS; returns the gateway's message id (the same id for the same key)."""

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+
+from motcua.common.http import SessionPool
 
 logger = logging.getLogger(__name__)
 
@@ -37,28 +36,11 @@ class _Client:
 
     def __init__(self, name: str, label: str, url_setting: str, path: str):
         self.name, self.label, self.url_setting, self.path = name, label, url_setting, path
-        self._local = threading.local()
+        self._sessions = SessionPool()
 
     def _session(self) -> requests.Session:
-        # One session per thread (requests sessions are not thread-safe); rebuilt when settings change.
         key = (getattr(settings, self.url_setting), settings.NATIONAL_RETRIES)
-        session = getattr(self._local, "session", None)
-        if session is None or self._local.key != key:
-            session = requests.Session()
-            retry = Retry(
-                total=settings.NATIONAL_RETRIES,
-                connect=settings.NATIONAL_RETRIES,
-                read=settings.NATIONAL_RETRIES,
-                status=settings.NATIONAL_RETRIES,
-                status_forcelist=(500, 502, 503, 504),
-                allowed_methods=frozenset({"GET"}),
-                backoff_factor=0.1,
-                raise_on_status=False,
-            )
-            session.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=16))
-            session.mount("https://", HTTPAdapter(max_retries=retry, pool_maxsize=16))
-            self._local.session, self._local.key = session, key
-        return session
+        return self._sessions.get(key, retries=settings.NATIONAL_RETRIES)
 
     def cache_key(self, ident: str) -> str:
         return f"national:{self.name}:{ident}"

@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass
 
 import requests
 from django.conf import settings
 from django.utils import timezone
-from requests.adapters import HTTPAdapter
 
+from motcua.common.http import SessionPool
 from motcua.dossiers.states import NATIONAL_STATUS
 from motcua.workcalendar.engine import VN_TZ
 
@@ -137,24 +136,16 @@ class NationalPortal:
     """The portal's dossier sync API: one pooled keep-alive session per thread, one attempt per call."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self._sessions = SessionPool()
 
     @property
     def base_url(self) -> str:
         return str(_setting("NATIONAL_PORTAL_URL", DEFAULT_URL)).rstrip("/")
 
     def _session(self) -> requests.Session:
-        base = self.base_url
-        session = getattr(self._local, "session", None)
-        if session is None or self._local.base != base:
-            if session is not None:
-                session.close()
-            session = requests.Session()
-            # No retries (max_retries=0): the outbox owns retrying, always with the same key.
-            session.mount("http://", HTTPAdapter(max_retries=0, pool_maxsize=4))
-            session.mount("https://", HTTPAdapter(max_retries=0, pool_maxsize=4))
-            session.headers["Accept"] = "application/json"
-            self._local.session, self._local.base = session, base
+        # No retries: the outbox owns retrying, always with the same key.
+        session = self._sessions.get(self.base_url, retries=0, pool=4)
+        session.headers["Accept"] = "application/json"
         return session
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:

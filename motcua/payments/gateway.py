@@ -21,14 +21,13 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from collections.abc import Mapping
 
 import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+
+from motcua.common.http import SessionPool
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ class Gateway:
     """The payment gateway: a pooled HTTP session (one per thread) with retries and timeouts."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self._sessions = SessionPool()
 
     @property
     def base_url(self) -> str:
@@ -85,25 +84,8 @@ class Gateway:
 
     def _session(self) -> requests.Session:
         retries = int(_setting("PAYMENT_GATEWAY_RETRIES", 2))
-        key = (self.base_url, retries)
-        session = getattr(self._local, "session", None)
-        if session is None or self._local.key != key:
-            retry = Retry(
-                total=retries,
-                connect=retries,
-                read=retries,
-                status=retries,
-                status_forcelist=(500, 502, 503, 504),
-                # POST too: creating a payment is idempotent by order_id at the gateway.
-                allowed_methods=frozenset({"GET", "POST"}),
-                backoff_factor=0.1,
-                raise_on_status=False,
-            )
-            session = requests.Session()
-            session.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=16))
-            session.mount("https://", HTTPAdapter(max_retries=retry, pool_maxsize=16))
-            self._local.session, self._local.key = session, key
-        return session
+        # POST too: creating a payment is idempotent by order_id at the gateway.
+        return self._sessions.get((self.base_url, retries), retries=retries, methods=("GET", "POST"))
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {
