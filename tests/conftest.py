@@ -1,5 +1,6 @@
 """Shared fixtures. Tests use the real database (PostgreSQL in CI, SQLite otherwise)."""
 
+import contextlib
 import copy
 
 import pytest
@@ -236,10 +237,28 @@ PAYMENT_KEY = "motcua-test-payment-key"
 PAYMENT_SECRET = "motcua-test-payment-secret"
 
 
+@contextlib.contextmanager
+def overridden_for_session(overrides: dict):
+    """Settings for a session-scoped simulator (pytest-django's ``settings`` is per test), put back after."""
+    from django.conf import settings as django_settings
+
+    missing = object()
+    saved = {k: getattr(django_settings, k, missing) for k in overrides}
+    for k, v in overrides.items():
+        setattr(django_settings, k, v)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is missing:
+                delattr(django_settings, k)
+            else:
+                setattr(django_settings, k, v)
+
+
 @pytest.fixture(scope="session")
 def payment_gateway():
     """The gateway simulator on a free port; our settings point at it for the whole session."""
-    from django.conf import settings as django_settings
 
     from simulators.common import serve_in_thread
     from simulators.payment.app import create_app
@@ -252,14 +271,6 @@ def payment_gateway():
         "PAYMENT_GATEWAY_TIMEOUT": 2.0,
         "PAYMENT_GATEWAY_RETRIES": 1,
     }
-    missing = object()
-    saved = {k: getattr(django_settings, k, missing) for k in overrides}
-    for k, v in overrides.items():
-        setattr(django_settings, k, v)
-    yield url
-    for k, v in saved.items():
-        if v is missing:
-            delattr(django_settings, k)
-        else:
-            setattr(django_settings, k, v)
+    with overridden_for_session(overrides):
+        yield url
     stop()

@@ -4,12 +4,13 @@ simulator on a free port (real HTTP) with our settings pointing at it, and a cle
 import pytest
 import requests
 
+from tests.conftest import overridden_for_session
+
 SMS_KEY = "motcua-test-sms-key"
 
 
 @pytest.fixture(scope="session", name="sms_simulator")
 def sms_simulator_fixture():
-    from django.conf import settings as django_settings
 
     from simulators.common import serve_in_thread
     from simulators.sms.app import create_app
@@ -21,16 +22,8 @@ def sms_simulator_fixture():
         "SMS_GATEWAY_TIMEOUT": 0.5,
         "SMS_GATEWAY_RETRIES": 1,
     }
-    missing = object()
-    saved = {k: getattr(django_settings, k, missing) for k in overrides}
-    for k, v in overrides.items():
-        setattr(django_settings, k, v)
-    yield url
-    for k, v in saved.items():
-        if v is missing:
-            delattr(django_settings, k)
-        else:
-            setattr(django_settings, k, v)
+    with overridden_for_session(overrides):
+        yield url
     stop()
 
 
