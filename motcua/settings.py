@@ -52,6 +52,11 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "motcua.common",
     "motcua.integration",
     "motcua.reports",
@@ -69,6 +74,8 @@ INSTALLED_APPS = [
     "motcua.portal",
     "motcua.payments",
     "motcua.signing",
+    "motcua.accounts",
+    "motcua.privacy",
 ]
 
 MIDDLEWARE = [
@@ -308,3 +315,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Security: staff authentication (motcua.accounts; django-otp, django-axes) -----------------
+# (issue 10, part "auth")
+
+# --- Security: headers, CSP, uploads, rate limits (issue 10, part "hardening") ----------------
+
+# --- Audit log (motcua.audit: hash chain, retention, export) (issue 10, part "audit") ----------
+
+# --- Personal-data protection (motcua.privacy) (issue 10, part "privacy") ----------------------
+
+# --- Backup, restore, retention and archive (issue 10, part "resilience") ----------------------

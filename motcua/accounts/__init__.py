@@ -1,0 +1,1 @@
+"""Staff authentication hardening: TOTP two-factor, lockout, session expiry, idle accounts, password rules."""
