@@ -47,6 +47,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
 # The public tracking page is rate-limited per IP (120/min by default): lift it for the bench, in
 # this process and in gunicorn's.
 os.environ.setdefault("PUBLIC_TRACKING_RATE", "100000000/s")
+os.environ.setdefault("API_DOSSIER_CREATE_RATE", "100000000/s")  # and dossier creation per user (hardening)
 warnings.filterwarnings("ignore", message="No directory at")
 
 REPORT: list[str] = []

@@ -4,6 +4,7 @@ Embedded default: SQLite in ./var (WAL mode so the web server and the worker sha
 files, in-process database task queue. Production: DATABASE_URL=postgres://..., SECRET_KEY, etc.
 """
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -86,8 +87,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "motcua.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After OTP (request.user.is_verified) and messages (the expiry notice): motcua.accounts.middleware.
+    "motcua.accounts.middleware.SessionPolicyMiddleware",
+    "motcua.accounts.middleware.StaffOTPMiddleware",
+    # /can-bo/… is for staff: a logged-in citizen gets a 403 there (motcua.common.staffarea).
+    "motcua.common.staffarea.StaffAreaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "motcua.common.headers.CSPMiddleware",  # django-csp, hosts from other settings read per request
+    "motcua.common.headers.SecurityHeadersMiddleware",
+    # Keep last: turns a locked-out login (django-axes) into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "motcua.urls"
@@ -132,11 +144,19 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://motcua?max_en
 TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 
 # --- Auth -----------------------------------------------------------------------------------
+# Password rules with Vietnamese messages (motcua.accounts.passwords): ≥ 12 characters, ≥ 3 of the 4 kinds
+# (lower, upper, digit, symbol), not common, not similar to the user, not only digits.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "motcua.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "motcua.accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "motcua.accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "motcua.accounts.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "motcua.accounts.passwords.NumericPasswordValidator"},
+]
+# django-axes first (refuses a locked-out username + address before any password check), then the usual.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
@@ -318,11 +338,130 @@ LOGGING = {
 
 # --- Security: staff authentication (motcua.accounts; django-otp, django-axes) -----------------
 # (issue 10, part "auth")
+# Every staff account (is_staff / is_superuser / an active StaffMembership) needs TOTP (django-otp) after the
+# password: enrolment on first login (QR + backup codes), then a code at each login. Token / OAuth2 API
+# calls are not session logins and are not affected.
+STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=True)
+STAFF_OTP_EXEMPT_PATHS = ["/o/token/", "/o/revoke_token/", "/o/introspect/"]  # + login/OTP/logout/static
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="MotCua An Hòa")
+# Lockout (django-axes): 5 failures for one username from one address → locked 15 minutes (each further try
+# during the lockout starts the 15 minutes again); a success resets the count. Admin: "Access attempts".
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "motcua.accounts.lockout.client_ip"  # REMOTE_ADDR or NUM_PROXIES, never raw XFF
+AXES_LOCKOUT_CALLABLE = "motcua.accounts.lockout.lockout_response"
+AXES_COOLOFF_MESSAGE = "Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau."
+AXES_PERMALOCK_MESSAGE = "Tài khoản bị khóa do đăng nhập sai nhiều lần. Liên hệ quản trị hệ thống để mở khóa."
+AXES_VERBOSE = False
+# Per-address fixed window on the login POSTs (staff, citizen, OTP step), on top of the per-user lockout.
+LOGIN_RATE = env.str("LOGIN_RATE", default="20/min")
+# Sessions: staff end after 30 min without a request and 10 h after login at the latest; citizens after
+# 30 min idle (12 h at most). Cookies: HttpOnly, SameSite=Lax, gone when the browser closes.
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
+STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=10 * 3600)
+CITIZEN_SESSION_IDLE_SECONDS = env.int("CITIZEN_SESSION_IDLE_SECONDS", default=30 * 60)
+CITIZEN_SESSION_MAX_SECONDS = env.int("CITIZEN_SESSION_MAX_SECONDS", default=12 * 3600)
+SESSION_COOKIE_AGE = max(STAFF_SESSION_MAX_SECONDS, CITIZEN_SESSION_MAX_SECONDS)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Staff accounts with no login for this many days are disabled (daily job "disable_idle_accounts"; refused at
+# login before that). Superusers included; re-enable: admin ("active") or manage.py reactivate_account.
+ACCOUNT_IDLE_DAYS = env.int("ACCOUNT_IDLE_DAYS", default=45)
 
 # --- Security: headers, CSP, uploads, rate limits (issue 10, part "hardening") ----------------
+from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+from csp.constants import NONCE as _NONCE  # noqa: E402
+from csp.constants import NONE as _NONE  # noqa: E402
+from csp.constants import SELF as _SELF  # noqa: E402
+from csp.constants import UNSAFE_INLINE as _UNSAFE_INLINE  # noqa: E402
+
+
+def _origin(url: str) -> str:
+    """``https://{s}.tile.example.org/{z}/...`` → ``https://*.tile.example.org`` (a CSP host source)."""
+    parts = _urlsplit(url)
+    host = parts.netloc.split("@")[-1]
+    if "{" in host:  # Leaflet's {s} sub-domains
+        host = "*." + host.split(".", 1)[1] if "." in host else ""
+    return f"{parts.scheme}://{host}" if parts.scheme in ("http", "https") and host else ""
+
+
+# HTTPS (all off by default: the local demo runs on http://localhost:8000). Behind a TLS-terminating proxy set
+# SECURE_PROXY_SSL=true so Django trusts X-Forwarded-Proto from it.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("SECURE_PROXY_SSL", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# (SESSION_COOKIE_HTTPONLY / SAMESITE: the "auth" section above.) Lax: VNeID and payment returns are top-level GETs.
+CSRF_COOKIE_SAMESITE = "Lax"
+# Headers (SecurityMiddleware / XFrameOptionsMiddleware, plus motcua.common.headers for the rest).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # tracking codes in URLs never leak to the map tile server
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY",
+    default="accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=()",
+)
+# Content Security Policy (django-csp 4). Scripts: our own files plus a per-request nonce (request.csp_nonce) —
+# no 'unsafe-inline', no 'unsafe-eval'. Styles allow 'unsafe-inline': templates carry style attributes, the
+# slips/print pages inline their CSS, and htmx and Leaflet set inline styles. Images: ours, data: URIs and the
+# desk map's tile server. Forms post only to us, and to VNeID / the payment gateway where our views redirect
+# there after a form (Chromium applies form-action to those redirects).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF, _NONCE],
+        "style-src": [_SELF, _UNSAFE_INLINE],
+        "img-src": [_SELF, "data:", *filter(None, [_origin(MAP_TILE_URL)])],
+        "font-src": [_SELF, "data:"],
+        "connect-src": [_SELF],
+        "frame-ancestors": [_NONE],
+        "form-action": [_SELF, *filter(None, {_origin(VNEID_ISSUER), _origin(PAYMENT_GATEWAY_URL)})],
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+    }
+}
+if env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env.str("CSP_REPORT_URI")]
+# Uploads: each file ≤ 20 MB (documents.services.MAX_FILE_BYTES, checked by content); the non-file part of a
+# request ≤ DATA_UPLOAD_MAX_MEMORY_SIZE (20 MB: API bodies may carry base64 files); files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory. A request carries at most 50 files.
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+UPLOAD_MAX_PDF_PAGES = env.int("UPLOAD_MAX_PDF_PAGES", default=300)
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=60_000_000)  # A4 at 600 dpi ≈ 35 MP
+# Submission rate limits (fixed window, common.ratelimit): a citizen's online submissions per person, and
+# dossier creation through the API per staff user or machine client.
+CITIZEN_SUBMIT_RATE = env.str("CITIZEN_SUBMIT_RATE", default="20/hour")
+API_DOSSIER_CREATE_RATE = env.str("API_DOSSIER_CREATE_RATE", default="300/min")
 
 # --- Audit log (motcua.audit: hash chain, retention, export) (issue 10, part "audit") ----------
+# HMAC key of the hash chain: keep it out of the database (default: derived from SECRET_KEY).
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+# Seal anchors (seq, hash, time) appended outside the database: a truncated tail is detected.
+AUDIT_ANCHOR_PATH = env.str("AUDIT_ANCHOR_PATH", default=str(BASE_DIR / "var" / "audit-anchors.log"))
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=1095)  # ≥ 365 (system check audit.E001)
+AUDIT_SEAL_GRACE_MINUTES = env.int("AUDIT_SEAL_GRACE_MINUTES", default=10)  # older unsealed rows = a finding
+API_CALL_RETENTION_DAYS = env.int("API_CALL_RETENTION_DAYS", default=365)
+OUTBOX_DELIVERED_RETENTION_DAYS = env.int("OUTBOX_DELIVERED_RETENTION_DAYS", default=90)
 
 # --- Personal-data protection (motcua.privacy) (issue 10, part "privacy") ----------------------
+# Personal IDs and phone numbers are masked in every log record (all handlers defined so far).
+LOGGING.setdefault("filters", {})["mask_personal_data"] = {"()": "motcua.privacy.logfilter.MaskPersonalData"}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("mask_personal_data")
+# A purpose stated for reading personal data outside one's own dossiers is remembered this long.
+PRIVACY_PURPOSE_TTL = env.int("PRIVACY_PURPOSE_TTL", default=30 * 60)
+# Breach notification deadline (Law 91/2025: notify the authority within 72 hours of detection).
+PRIVACY_BREACH_DEADLINE_HOURS = 72
 
 # --- Backup, restore, retention and archive (issue 10, part "resilience") ----------------------

@@ -166,6 +166,26 @@ def stranger(users):
 
 
 @pytest.fixture(autouse=True)
+def _staff_2fa_off(settings, monkeypatch):
+    """Staff TOTP off for the suite (tests log staff in with force_login / the password alone);
+    tests/security/test_staff_auth.py turns it back on. django-axes stays on: the test client's
+    ``login()`` calls ``authenticate()`` without a request, which axes refuses, so it gets one here."""
+    from django.http import HttpRequest
+    from django.test import Client
+
+    settings.STAFF_OTP_REQUIRED = False
+    original = Client.login
+
+    def login(self, **credentials):
+        if "request" not in credentials:
+            credentials["request"] = HttpRequest()
+            credentials["request"].META["REMOTE_ADDR"] = "127.0.0.1"
+        return original(self, **credentials)
+
+    monkeypatch.setattr(Client, "login", login)
+
+
+@pytest.fixture(autouse=True)
 def _tasks_not_run(settings):
     """Background tasks are recorded, not run (tests of a task call its function directly)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

@@ -28,7 +28,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -37,6 +37,7 @@ from rest_framework.views import APIView
 
 from motcua.audit.services import log_access
 from motcua.catalog.services import version_in_force
+from motcua.common import submission_limits
 from motcua.dossiers import services, slips, tracking
 from motcua.dossiers.bundles import BUNDLES
 from motcua.dossiers.models import Channel, Dossier, Event, ReturnChannel, Step
@@ -845,6 +846,7 @@ class DossierListCreateView(ApiView):
         },
     )
     def post(self, request):
+        _creation_allowed(request)
         body = _validated(DossierCreateSerializer, request)
         v = body.validated_data
         client = _creating_client(request, v["channel"], v["fee_paid"])
@@ -881,6 +883,15 @@ class DossierListCreateView(ApiView):
             {"Location": _detail_location(request, dossier.code)},
             purpose="tiếp nhận hồ sơ",
         )
+
+
+def _creation_allowed(request) -> None:
+    """Dossier creation per machine client / staff user: API_DOSSIER_CREATE_RATE (fixed window), else 429."""
+    client = client_application(request)
+    who = f"client:{client.client_id}" if client is not None else f"user:{request.user.pk}"
+    allowed, wait = submission_limits.allow("api_dossier_create", who, "API_DOSSIER_CREATE_RATE")
+    if not allowed:
+        raise exceptions.Throttled(wait=wait)
 
 
 def _client_name(client) -> str:
@@ -996,6 +1007,7 @@ class BundleCreateView(ApiView):
         },
     )
     def post(self, request):
+        _creation_allowed(request)
         body = _validated(BundleCreateSerializer, request)
         v = body.validated_data
         client = _creating_client(request, v["channel"])

@@ -85,7 +85,17 @@ class ApiAccess(BasePermission):
             return True
         if getattr(view, "public", False):
             return True
-        return bool(request.user and request.user.is_authenticated)
+        if not (request.user and request.user.is_authenticated):
+            return False
+        from motcua.accounts.services import is_staff_user
+
+        if not is_staff_user(request.user):  # a citizen's session or token is not a staff credential
+            raise ApiError(
+                "Chỉ cán bộ, công chức hoặc ứng dụng kết nối được cấp quyền mới dùng được API này.",
+                "staff_only",
+                status_code=status.HTTP_403_FORBIDDEN,
+            )
+        return True
 
 
 # The name the settings used before scopes were enforced per view.

@@ -17,6 +17,7 @@ from motcua.audit.services import log_access
 from motcua.documents import search as doc_search
 from motcua.documents import services
 from motcua.documents.models import Document, OcrStatus
+from motcua.privacy.purpose import gate, purpose_required, with_purpose
 
 RUNNING = (OcrStatus.PENDING, OcrStatus.RUNNING)
 
@@ -67,7 +68,9 @@ def _log(request, doc: Document, purpose: str) -> None:
 def file(request, pk: int):
     """The document's file inline (preview); ``?ban=pdf``: the searchable PDF/A made by OCR."""
     doc = _doc(request.user, pk)
-    _log(request, doc, f"xem tài liệu {doc.component_code or doc.result_code}")
+    if doc.dossier_id and (ask := gate(request, "ho-so", dossier=doc.dossier)) is not None:
+        return ask
+    _log(request, doc, with_purpose(request, f"xem tài liệu {doc.component_code or doc.result_code}"))
     blob = doc.current.pdf if request.GET.get("ban") == "pdf" and doc.current.pdf_id else doc.current.blob
     response = FileResponse(blob.file.open("rb"), content_type=blob.content_type)
     response["Content-Disposition"] = f'inline; filename="{doc.pk}-{doc.component_code or doc.result_code}"'
@@ -86,13 +89,13 @@ def status(request, pk: int):
 def detail(request, pk: int):
     """The document beside its extracted fields and metadata; the officer confirms or corrects."""
     doc = _doc(request.user, pk)
+    if doc.dossier_id and (ask := gate(request, "ho-so", dossier=doc.dossier)) is not None:
+        return ask
     errors = {}
     if request.method == "POST":
         values = {f["name"]: request.POST.get(f"field_{f['name']}", "") for f in doc.fields}
         metadata = {
-            key: request.POST.get(key, "").strip()[:255]
-            for key in ("doc_number", "issuer")
-            if key in request.POST
+            key: request.POST.get(key, "").strip()[:255] for key in ("doc_number", "issuer") if key in request.POST
         }
         try:
             services.confirm_fields(doc, values, request.user, metadata)
@@ -101,7 +104,7 @@ def detail(request, pk: int):
         else:
             messages.success(request, f"Đã lưu thông tin của tài liệu “{doc.title or doc.name}”.")
             return redirect(_back(doc))
-    _log(request, doc, f"xem thông tin tài liệu {doc.component_code or doc.result_code}")
+    _log(request, doc, with_purpose(request, f"xem thông tin tài liệu {doc.component_code or doc.result_code}"))
     reports = [{**r, "signing_time": parse_datetime(r.get("signing_time") or "")} for r in doc.signatures]
     return render(
         request,
@@ -148,6 +151,7 @@ def new_version(request, pk: int):
 
 
 @login_required
+@purpose_required("tim-kiem")
 def search_page(request):
     q = request.GET.get("q", "")[:200]
     before = request.GET.get("truoc", "")
@@ -160,7 +164,7 @@ def search_page(request):
                 objects=results,
                 object_type="document",
                 ref=lambda o: o.dossier.code if o.dossier_id else f"TL{o.pk}",
-                purpose="tìm kiếm tài liệu",
+                purpose=with_purpose(request, "tìm kiếm tài liệu"),
                 request=request,
             )
     template = "documents/_search_results.html" if request.headers.get("HX-Request") else "documents/search.html"

@@ -1,12 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import catalog_sync, documents, intake, views
+from motcua.accounts import views as accounts_views
+
+from . import catalog_sync, documents, intake, system, views
 
 app_name = "backoffice"
 urlpatterns = [
     path("can-bo/", views.home, name="home"),
-    path("dang-nhap/", auth_views.LoginView.as_view(template_name="backoffice/login.html"), name="login"),
+    path("dang-nhap/", accounts_views.StaffLoginView.as_view(), name="login"),
+    path("dang-nhap/xac-thuc/", accounts_views.otp_verify, name="otp-verify"),
+    path("dang-nhap/thiet-lap-xac-thuc/", accounts_views.otp_setup, name="otp-setup"),
+    path("dang-nhap/ma-du-phong/", accounts_views.otp_backup_codes, name="otp-backup-codes"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("can-bo/thu-tuc/", views.catalog_search, name="catalog"),
     path("can-bo/thu-tuc/nhap/", views.catalog_import, name="catalog-import"),
@@ -25,4 +30,5 @@ urlpatterns = [
     path("can-bo/tai-lieu/<int:pk>/phien-ban/", documents.new_version, name="document-version"),
     path("can-bo/tai-lieu/<int:pk>/chung-thuc/", documents.certify, name="document-certify"),
     path("can-bo/tai-lieu/<int:pk>/thu-hoi/", documents.revoke, name="document-revoke"),
+    path("can-bo/he-thong/", system.system_status, name="system"),
 ]

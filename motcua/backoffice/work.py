@@ -53,6 +53,7 @@ from motcua.identity.tasks import verify_applicant
 from motcua.integration.outbox import national_sync_state
 from motcua.org.models import Agency, StaffMembership
 from motcua.org.roles import Role
+from motcua.privacy import purpose as privacy_purpose
 from motcua.wallet.models import Reuse
 from motcua.workcalendar.engine import UNITS_PER_DAY, OutOfCalendarRange
 from motcua.workcalendar.services import get_calendar
@@ -434,8 +435,9 @@ def save_filter(request):
 @login_required
 @require_POST
 def delete_filter(request, pk: int):
-    if notes.delete_filter(request.user, pk):
-        messages.success(request, "Đã xóa bộ lọc.")
+    if not notes.delete_filter(request.user, pk):  # only one's own filters
+        raise Http404("Không tìm thấy bộ lọc.")
+    messages.success(request, "Đã xóa bộ lọc.")
     return redirect("work:inbox")
 
 
@@ -615,6 +617,8 @@ def render_dossier(
 ):
     """The dossier page; after a refused action, ``failed`` names it and ``errors`` (field → message,
     ``general`` for the form as a whole) are shown next to its form (or on top when it is no longer offered)."""
+    if (ask := privacy_purpose.gate(request, "ho-so", dossier=d)) is not None:
+        return ask  # an oversight read: a purpose first
     now = timezone.now()
     user = request.user
     errors = errors or {}
@@ -643,7 +647,7 @@ def render_dossier(
         for row in usage
     ]
     applicable = slips.applicable_slips(d)
-    _log(request, [d], "xem hồ sơ")
+    _log(request, [d], privacy_purpose.with_purpose(request, "xem hồ sơ"))
     context = {
         "d": d,
         "now": now,
@@ -675,7 +679,7 @@ def dossier_page(request, code: str):
 @login_required
 @require_POST
 def verify_identity(request, code: str):
-    """"Check again": ask the national database now (not the cache) and record the outcome."""
+    """ "Check again": ask the national database now (not the cache) and record the outcome."""
     d = load_dossier(request.user, code)
     check = verify_applicant(d.pk, fresh=True)
     level = messages.SUCCESS if check and check.status == "verified" else messages.WARNING
@@ -799,11 +803,13 @@ def slip(request, code: str, number: str):
     d = Dossier.objects.visible_to(request.user).filter(code=code).first()
     if d is None or number not in slips.applicable_slips(d):
         raise Http404("Phiếu này không áp dụng cho hồ sơ.")
+    if (ask := privacy_purpose.gate(request, "ho-so", dossier=d)) is not None:
+        return ask
     try:
         pdf = slips.render_slip(d, number)
     except (ValueError, OutOfCalendarRange):  # does not apply (any more) / outside the calendar
         raise Http404("Phiếu này không áp dụng cho hồ sơ.") from None
-    _log(request, [d], f"in mẫu {number}", action="print")
+    _log(request, [d], privacy_purpose.with_purpose(request, f"in mẫu {number}"), action="print")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{d.code}-mau-{number}.pdf"'
     response["Cache-Control"] = "no-store"  # personal data: never kept by a shared cache

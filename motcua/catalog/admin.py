@@ -52,7 +52,8 @@ class VersionInline(admin.TabularInline):
 
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
-    list_display = ["code", "__str__"]
+    list_display = ["code", "__str__", "confidential", "retention_years"]
+    list_filter = ["confidential"]
     search_fields = ["code", "versions__name"]
     inlines = [VersionInline]
 

@@ -52,6 +52,23 @@ class Procedure(models.Model):
     """Stable identity of a procedure across versions."""
 
     code = models.CharField("mã thủ tục", max_length=30, unique=True, validators=[PROCEDURE_CODE_VALIDATOR])
+    # How long closed dossiers are kept (the province's decision, kept across versions and catalog syncs):
+    # years after closing, 0 = permanently, empty = the default of the procedure's field
+    # (``dossiers.archive.retention_years``).
+    retention_years = models.PositiveSmallIntegerField(
+        "thời hạn bảo quản hồ sơ (năm, 0 = vĩnh viễn)",
+        null=True,
+        blank=True,
+        help_text="Để trống: theo lĩnh vực (mặc định 10 năm). 0: bảo quản vĩnh viễn.",
+    )
+    # Confidential procedures (adoption, gender re-determination, …): their dossiers are read only by the
+    # agencies handling them — not province-wide by the provincial office or inspectors (who still count
+    # them in the reports). Copied to each dossier at intake (``Dossier.confidential``).
+    confidential = models.BooleanField(
+        "thủ tục có hồ sơ hạn chế truy cập",
+        default=False,
+        help_text="Hồ sơ của thủ tục này chỉ cơ quan trực tiếp giải quyết được xem (không mở cho cấp tỉnh, thanh tra).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -65,10 +65,28 @@ JOBS: tuple[Job, ...] = (
         daily_at=dt.time(0, 30),
     ),
     Job(
+        "disable_idle_accounts",
+        "motcua.accounts.tasks.disable_idle_accounts_task",
+        "Khóa tài khoản cán bộ không đăng nhập quá 45 ngày",
+        daily_at=dt.time(2, 0),
+    ),
+    Job(
         "mark_no_shows",
         "motcua.engagement.appointments.no_shows_task",
         "Đánh dấu lịch hẹn không đến",
         every=dt.timedelta(minutes=15),
+    ),
+    Job(
+        "seal_audit",
+        "motcua.audit.tasks.seal_task",
+        "Niêm phong nhật ký kiểm toán (chuỗi băm)",
+        every=dt.timedelta(minutes=1),
+    ),
+    Job(
+        "audit_retention",
+        "motcua.audit.tasks.retention_task",
+        "Xóa nhật ký quá thời hạn lưu (kiểm toán, gọi API, tin đã gửi)",
+        daily_at=dt.time(2, 30),
     ),
 )
 

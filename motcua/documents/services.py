@@ -9,8 +9,12 @@ the digitization pipeline (``documents.pipeline``) once the surrounding transact
 from __future__ import annotations
 
 import hashlib
+import io
+import re
+import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,7 +36,11 @@ DIGITIZABLE = {kind for _, kind in SIGNATURES}
 
 
 class UploadError(Exception):
-    """A refused file, with a Vietnamese message."""
+    """A refused file, with a Vietnamese message (``reason``: a stable code for the kind of refusal)."""
+
+    def __init__(self, message: str, reason: str = "invalid"):
+        super().__init__(message)
+        self.message, self.reason = message, reason
 
 
 @dataclass
@@ -54,13 +62,34 @@ def detect_type(head: bytes) -> str | None:
     return next((kind for magic, kind in SIGNATURES if head.startswith(magic)), None)
 
 
-def check_upload(upload) -> CheckedFile:
-    name = (getattr(upload, "name", "") or "tep").replace("\\", "/").rsplit("/", 1)[-1][:255] or "tep"
+_UNSAFE_NAME_CHARS = re.compile(r'[<>:"|?*;`$\x00-\x1f\x7f]')
+
+
+def safe_name(raw) -> str:
+    """A file name safe to show and to offer for download: the last path part only, NFC, no control or
+    shell/HTML-special characters, no leading dots (hidden files, ``..``), at most 150 characters (the
+    extension kept); "tep" when nothing is left."""
+    name = unicodedata.normalize("NFC", str(raw or "")).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # controls, bidi overrides
+    name = _UNSAFE_NAME_CHARS.sub("_", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    if len(name) > 150:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 150 - len(ext) - 1] + "." + ext) if dot and 0 < len(ext) <= 10 else name[:150]
+    return name or "tep"
+
+
+def check_upload(upload, *, inspect: bool = True) -> CheckedFile:
+    """Check a received file before anything is written: size, type by magic bytes, sha256 and (``inspect``)
+    its content — a PDF must open, unencrypted, with 1..UPLOAD_MAX_PDF_PAGES pages and no active content
+    (JavaScript, Launch actions, XFA forms); an image must decode within UPLOAD_MAX_IMAGE_PIXELS per frame
+    (decompression bombs). Raises ``UploadError`` with one Vietnamese message per reason."""
+    name = safe_name(getattr(upload, "name", ""))
     size = getattr(upload, "size", 0) or 0
     if size == 0:
-        raise UploadError(f"Tệp “{name}” rỗng.")
+        raise UploadError(f"Tệp “{name}” rỗng.", "empty")
     if size > MAX_FILE_BYTES:
-        raise UploadError(f"Tệp “{name}” lớn hơn {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise UploadError(f"Tệp “{name}” lớn hơn {MAX_FILE_BYTES // (1024 * 1024)} MB.", "too_large")
     digest = hashlib.sha256()
     head = b""
     for chunk in upload.chunks():
@@ -70,13 +99,153 @@ def check_upload(upload) -> CheckedFile:
     upload.seek(0)
     kind = detect_type(head)
     if kind is None:
-        raise UploadError(f"Tệp “{name}” không phải PDF hoặc ảnh (PNG, JPEG, TIFF).")
+        raise UploadError(f"Tệp “{name}” không phải PDF hoặc ảnh (PNG, JPEG, TIFF).", "type")
+    if inspect:
+        data = upload.read()
+        upload.seek(0)
+        if kind == "application/pdf":
+            _inspect_pdf(data, name)
+        else:
+            _inspect_image(data, name, kind)
     return CheckedFile(upload, name, kind, size, digest.hexdigest())
 
 
+def _inspect_pdf(data: bytes, name: str) -> None:
+    import pikepdf
+
+    limit = settings.UPLOAD_MAX_PDF_PAGES
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        raise UploadError(
+            f"Tệp “{name}” được đặt mật khẩu; vui lòng nộp bản không đặt mật khẩu.", "encrypted"
+        ) from None
+    except Exception:  # qpdf could not read it at all (any error: the bytes are untrusted)
+        raise UploadError(f"Tệp “{name}” bị hỏng, không mở được như một tệp PDF.", "corrupt") from None
+    with pdf:
+        try:
+            if pdf.is_encrypted:
+                raise UploadError(
+                    f"Tệp “{name}” được mã hóa (hạn chế in, sao chép); vui lòng nộp bản không mã hóa.", "encrypted"
+                )
+            pages = len(pdf.pages)
+            if pages == 0:
+                raise UploadError(f"Tệp “{name}” không có trang nào.", "no_pages")
+            if pages > limit:
+                raise UploadError(f"Tệp “{name}” có {pages} trang, vượt quá giới hạn {limit} trang.", "too_many_pages")
+            active = _active_content(pdf)
+        except UploadError:
+            raise
+        except Exception:
+            raise UploadError(f"Tệp “{name}” bị hỏng, không mở được như một tệp PDF.", "corrupt") from None
+    if active:
+        raise UploadError(
+            f"Tệp “{name}” chứa {ACTIVE_CONTENT[active]}, không được chấp nhận; vui lòng in lại ra PDF thông thường "
+            "(hoặc quét lại) rồi nộp.",
+            "active_content",
+        )
+
+
+# Active content refused in PDFs: it runs (or asks to run) code in the reader of an officer's machine.
+# Embedded files, links and ordinary AcroForm fields are accepted.
+ACTIVE_CONTENT = {
+    "javascript": "mã JavaScript",
+    "launch": "lệnh mở chương trình hoặc tệp khác (Launch)",
+    "xfa": "biểu mẫu động XFA",
+}
+
+
+def _active_content(pdf) -> str | None:
+    """The first kind of active content found in any object of the file (direct objects walked too)."""
+    import pikepdf
+
+    seen = 0
+
+    def walk(obj, depth: int) -> str | None:
+        nonlocal seen
+        seen += 1
+        if depth > 40 or seen > 2_000_000:
+            return None
+        if isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+        if isinstance(obj, pikepdf.Dictionary):
+            keys = set(obj.keys())
+            if "/JS" in keys or "/JavaScript" in keys:
+                return "javascript"
+            if "/XFA" in keys:
+                return "xfa"
+            action = obj.get("/S")
+            if action == pikepdf.Name.JavaScript:
+                return "javascript"
+            if action == pikepdf.Name.Launch:
+                return "launch"
+            values = (obj.get(k) for k in keys)
+        elif isinstance(obj, pikepdf.Array):
+            values = iter(obj)
+        else:
+            return None
+        for value in values:
+            if isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and not value.is_indirect:
+                found = walk(value, depth + 1)
+                if found:
+                    return found
+        return None
+
+    for obj in pdf.objects:
+        found = walk(obj, 0)
+        if found:
+            return found
+    return None
+
+
+def _inspect_image(data: bytes, name: str, kind: str) -> None:
+    from PIL import Image
+
+    limit = settings.UPLOAD_MAX_IMAGE_PIXELS
+    pages = settings.UPLOAD_MAX_PDF_PAGES
+    expected = {"image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF"}[kind]
+    broken = UploadError(f"Ảnh “{name}” bị hỏng hoặc không đúng định dạng, không đọc được.", "corrupt")
+    # Truncation is checked without Pillow's global LOAD_TRUNCATED_IMAGES (WeasyPrint turns it on at import):
+    # a JPEG must contain its end-of-image marker, a PNG must pass verify() (every chunk's CRC, up to IEND).
+    if expected == "JPEG" and b"\xff\xd9" not in data[-65536:]:
+        raise broken
+    try:
+        if expected == "PNG":
+            with Image.open(io.BytesIO(data), formats=[expected]) as probe:
+                probe.verify()
+        with Image.open(io.BytesIO(data), formats=[expected]) as img:
+            frames = getattr(img, "n_frames", 1) or 1
+            if frames > pages:
+                raise UploadError(f"Tệp “{name}” có {frames} trang, vượt quá giới hạn {pages} trang.", "too_many_pages")
+            for index in range(frames):
+                if index:
+                    img.seek(index)
+                width, height = img.size
+                if width <= 0 or height <= 0:
+                    raise broken
+                if width * height > limit:
+                    raise UploadError(
+                        f"Ảnh “{name}” quá lớn ({width} × {height} điểm ảnh), vượt giới hạn "
+                        f"{limit // 1_000_000} triệu điểm ảnh.",
+                        "too_many_pixels",
+                    )
+                if img.format == "JPEG":
+                    img.draft(img.mode, (max(width // 8, 1), max(height // 8, 1)))  # decode cheaply, all of it
+                img.load()
+    except UploadError:
+        raise
+    except Image.DecompressionBombError:
+        raise UploadError(
+            f"Ảnh “{name}” quá lớn, vượt giới hạn {limit // 1_000_000} triệu điểm ảnh.", "too_many_pixels"
+        ) from None
+    except Exception:  # Pillow raises many kinds on malformed input (OSError, SyntaxError, ValueError, ...)
+        raise broken from None
+
+
 def checked_bytes(data: bytes, name: str) -> CheckedFile:
-    """Check bytes made by the system itself (a merged scan, a signed result) like an upload."""
-    return check_upload(ContentFile(data, name=name))
+    """Check bytes made by the system itself (a merged scan, a signed result, a blob checked when it was
+    uploaded) like an upload, without inspecting the content again."""
+    return check_upload(ContentFile(data, name=name), inspect=False)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from motcua.catalog.models import ApplicantType, Component, ProcedureVersion
-from motcua.org.models import Agency, Desk, StaffMembership
+from motcua.org.models import Agency, Desk
 from motcua.org.roles import Role
 
 from .states import NATIONAL_STATUS, PAUSED_STATES, Actor, State
@@ -108,19 +108,22 @@ def access_scope(user) -> tuple[set[int], set[int]] | None:
         return set(), set()
     if user.is_superuser:
         return None
-    memberships = list(StaffMembership.objects.filter(user=user, active=True).values_list("role", "agency", "desk"))
-    if any(role in READ_ALL_ROLES for role, _, _ in memberships):
+    from motcua.audit.context import memberships  # once per request, shared with the audit rows
+
+    rows = memberships(user.pk)
+    if any(role in READ_ALL_ROLES for role, _, _, _ in rows):
         return None
-    return {agency for _, agency, _ in memberships}, {desk for _, _, desk in memberships if desk}
+    return {agency for _, agency, _, _ in rows}, {desk for _, _, _, desk in rows if desk}
 
 
 class DossierQuerySet(models.QuerySet):
     def visible_to(self, user) -> DossierQuerySet:
         """The access rule: an officer sees dossiers received at their desk, handled by their agency,
-        or with a step at their agency; the provincial office and inspectors see all."""
+        or with a step at their agency; the provincial office and inspectors see all but the dossiers
+        of confidential procedures."""
         scope = access_scope(user)
-        if scope is None:
-            return self
+        if scope is None:  # province-wide, except confidential procedures (administrators: everything)
+            return self if user.is_superuser else self.filter(confidential=False)
         agencies, desks = scope
         if not agencies:
             return self.none()
@@ -224,6 +227,11 @@ class Dossier(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.TextField("ghi chú", blank=True)
+    # Set when a closed dossier is exported to the archive (``dossiers.archive``), with the export's record.
+    archived_at = models.DateTimeField("thời điểm nộp lưu", null=True, blank=True)
+    # The procedure's confidentiality at intake (``Procedure.confidential``): read only by the agencies
+    # handling it, never province-wide (``visible_to``).
+    confidential = models.BooleanField("hạn chế truy cập", default=False, db_default=False)
 
     objects = DossierQuerySet.as_manager()
 
@@ -243,6 +251,10 @@ class Dossier(models.Model):
                 condition=models.Q(received_at__isnull=False, finished_at__isnull=True, closed_at__isnull=True),
                 include=["due_at", "paused_at", "remaining_units"],
             ),
+            # The archive export reads closed dossiers in (closed_at, id) order, in keyset batches.
+            models.Index(fields=["closed_at", "id"], name="dossier_closed"),
+            # The national-systems status page: not-verified counts and the latest check per outcome.
+            models.Index(fields=["identity_status", "applicant_type", "identity_checked_at"], name="dossier_identity"),
         ]
 
     def __str__(self) -> str:

@@ -567,6 +567,7 @@ def _new_dossier(
         bundle=bundle,
         bundle_order=order,
         version=intake.version,
+        confidential=intake.version.procedure.confidential,
         applicant_type=intake.applicant.type,
         applicant_name=intake.applicant.name,
         applicant_id_number=intake.applicant.id_number,
@@ -689,10 +690,12 @@ def save_events(events: list[Event]) -> list[Event]:
     """Write dossier events and, in the same transaction, their outbox messages for the national
     portal and the webhook subscribers (``integration.outbox``) and the report rollups
     (``reports.rollups``): the one way events are written."""
+    from motcua.audit.services import log_events
     from motcua.integration.outbox import enqueue  # lazy: integration and reports import dossiers
     from motcua.reports.rollups import apply as add_to_rollups
 
     Event.objects.bulk_create(events)
+    log_events(events)  # the audit log's change rows: one bulk insert, same transaction
     enqueue(events)
     add_to_rollups(events)  # the day's and month's report counters, same transaction
     return events

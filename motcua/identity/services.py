@@ -138,13 +138,13 @@ def register_local_account(*, email: str, password: str, full_name: str, id_numb
     return user
 
 
-def link_local_account(vneid_user, email: str, password: str) -> CitizenAccount:
+def link_local_account(vneid_user, email: str, password: str, request=None) -> CitizenAccount:
     """From a VNeID session, prove a local account is the same citizen's (its password) and make it
     resolve to the same person."""
     person = person_of(vneid_user)
     if person is None:
         raise IdentityError("Vui lòng đăng nhập bằng VNeID trước khi liên kết tài khoản.", "not_verified")
-    local = authenticate(username=(email or "").strip().lower(), password=password)
+    local = authenticate(request, username=(email or "").strip().lower(), password=password)
     account = CitizenAccount.objects.filter(user=local).first() if local is not None else None
     if account is None or account.vneid_sub:
         raise IdentityError("Thư điện tử hoặc mật khẩu của tài khoản cần liên kết không đúng.", "invalid_credentials")

@@ -48,10 +48,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         + _perms("engagement", ["ticket"], ("view",))
         + _perms("engagement", ["slotrule"], ("view", "add", "change", "delete"))
         + _perms("reports", ["dailyflow"], ("view",))
+        + _perms("privacy", ["breach"], ("view", "add", "change"))
+        + _perms("audit", ["auditentry"], ("view",))
     ),
     Role.INSPECTOR: _VIEW_ALL
     + _perms("engagement", ["servicegroup", "ticket", "appointment", "rating", "feedback"], ("view",))
-    + _perms("reports", ["dailyflow"], ("view",)),
+    + _perms("reports", ["dailyflow"], ("view",))
+    + _perms("audit", ["auditentry"], ("view",)),
 }
 
 # Roles whose holders may enter the Django admin (catalog maintenance, oversight).

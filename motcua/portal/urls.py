@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import mydata, views
 
 app_name = "portal"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("cong-dan/chia-se/", views.consents_page, name="consents"),
     path("cong-dan/chia-se/<int:pk>/rut-lai/", views.consent_revoke, name="consent-revoke"),
     path("cong-dan/nhat-ky-truy-cap/", views.access_log_page, name="access-log"),
+    path("cong-dan/du-lieu-cua-toi/", mydata.my_data, name="my-data"),
     path("cong-dan/tai-khoan/", views.account_page, name="account"),
     path("cong-dan/nop-ho-so/<str:code>/", views.submit_start, name="submit"),
     path("cong-dan/ho-so-nhap/<uuid:key>/to-khai/", views.draft_form, name="draft-form"),

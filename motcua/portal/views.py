@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from motcua.accounts.lockout import login_rate_limited
 from motcua.audit.services import log_access
+from motcua.common import submission_limits
 from motcua.documents import services as documents
 from motcua.documents.models import Document
 from motcua.dossiers import eforms, online
@@ -77,6 +79,9 @@ def login_page(request):
     """Choose VNeID, or a local account (email + password)."""
     error = ""
     if request.method == "POST":
+        limited = login_rate_limited(request, "citizen")
+        if limited is not None:
+            return limited
         user = authenticate(
             request, username=request.POST.get("email", "").strip().lower(), password=request.POST.get("password", "")
         )
@@ -295,6 +300,8 @@ def consent_revoke(request, pk: int):
         wallet.revoke_consent(request.owner, pk)
         messages.success(request, "Đã rút lại sự đồng ý chia sẻ.")
     except wallet.WalletError as exc:
+        if exc.code == "not_found":  # not one of this owner's consents
+            raise Http404(exc.message) from None
         messages.error(request, exc.message)
     return redirect(f"{reverse('portal:consents')}?chu={request.owner.id_number}")
 
@@ -339,7 +346,7 @@ def account_page(request):
         try:
             if request.POST.get("action") == "link_local":
                 identity.link_local_account(
-                    request.user, request.POST.get("email", ""), request.POST.get("password", "")
+                    request.user, request.POST.get("email", ""), request.POST.get("password", ""), request=request
                 )
                 messages.success(
                     request, "Đã liên kết tài khoản: đăng nhập bằng tài khoản này cũng vào kho dữ liệu của bạn."
@@ -470,8 +477,14 @@ def draft_review(request, key):
         return redirect("portal:my-dossier", code=draft.dossier.code)
     errors: dict = {}
     message = ""
+    limited = False
     if request.method == "POST":
+        allowed, wait = submission_limits.allow("citizen_submit", request.person.id_number, "CITIZEN_SUBMIT_RATE")
         try:
+            if not allowed:
+                limited = True
+                later = submission_limits.wait_text(wait)
+                raise DossierError(f"Bạn đã nộp quá nhiều hồ sơ trong thời gian ngắn. Vui lòng thử lại sau {later}.")
             dossier, _ = online.submit(draft, request.user, request.person)
         except DossierError as exc:
             message, errors = exc.message, exc.details or {}
@@ -493,7 +506,7 @@ def draft_review(request, key):
         "message": message,
         "errors": errors,
     }
-    return render(request, "portal/submit/review.html", context, status=400 if message else 200)
+    return render(request, "portal/submit/review.html", context, status=429 if limited else 400 if message else 200)
 
 
 def _my_dossiers(person):

@@ -20,6 +20,7 @@ from motcua.audit.services import log_access
 from motcua.catalog.models import Field, Procedure
 from motcua.dossiers.models import Dossier, Event
 from motcua.org.models import Agency
+from motcua.privacy.purpose import purpose_required, with_purpose
 from motcua.workcalendar.engine import VN_TZ
 
 from . import periodic
@@ -250,6 +251,7 @@ def measure_filter(measure: str, start: dt.date, end: dt.date) -> Q:
 
 
 @login_required
+@purpose_required("bao-cao")
 def dossiers(request):
     """The dossiers behind one figure (keyset pages of 50, newest first), within the user's access."""
     start, end = _period(request)
@@ -295,7 +297,11 @@ def dossiers(request):
     more = len(page) > PAGE
     page = page[:PAGE]
     log_access(
-        user=request.user, objects=page, object_type="dossier", purpose="báo cáo: danh sách hồ sơ", request=request
+        user=request.user,
+        objects=page,
+        object_type="dossier",
+        purpose=with_purpose(request, "báo cáo: danh sách hồ sơ"),
+        request=request,
     )
     query = request.GET.copy()
     query.pop("sau", None)
@@ -311,6 +317,7 @@ def dossiers(request):
 
 
 @login_required
+@purpose_required("bao-cao")
 def late(request):
     """Late dossiers of the period: which steps and agencies consumed the overrun."""
     from .late import analyse
@@ -323,7 +330,7 @@ def late(request):
         user=request.user,
         objects=[r["dossier"] for r in result["dossiers"]],
         object_type="dossier",
-        purpose="báo cáo: phân tích hồ sơ quá hạn",
+        purpose=with_purpose(request, "báo cáo: phân tích hồ sơ quá hạn"),
         request=request,
     )
     context = {**result, "tu": start.strftime("%d/%m/%Y"), "den": end.strftime("%d/%m/%Y")}
@@ -368,9 +375,12 @@ def indicators(request):
     allowed, drill = _scope(request)
     agency_ids = _agencies(drill, allowed)
     # These read the period's dossiers (seconds on a large province): kept for an hour per period and scope.
-    key = "reports:indicators:" + hashlib.sha256(
-        f"{start}|{end}|{sorted(agency_ids) if agency_ids is not None else 'all'}".encode()
-    ).hexdigest()
+    key = (
+        "reports:indicators:"
+        + hashlib.sha256(
+            f"{start}|{end}|{sorted(agency_ids) if agency_ids is not None else 'all'}".encode()
+        ).hexdigest()
+    )
 
     def compute():
         return {

@@ -33,7 +33,7 @@ def test_each_slot_is_enqueued_once(db):
     # 01:30 Vietnam time: the daily job's new day begins; the interval job's next quarter too.
     assert run_due(at(25, 1, 30)) == ["reconcile_payments@2026-11-25", "mark_no_shows@2026-11-25T01:30"]
     assert run_due(at(25, 1, 31)) == []
-    assert ScheduledRun.objects.count() == 4 and len(names()) == 4
+    assert ScheduledRun.objects.count() == 2 * len(TWO) and len(names()) == 4
 
 
 def test_a_slot_taken_by_another_scheduler_is_skipped(db):
@@ -50,8 +50,8 @@ def test_after_downtime_only_the_latest_slot_runs(db):
 def test_jobs_point_at_real_tasks_and_the_command_runs_once(db, capsys):
     for job in JOBS:
         assert job.resolve().name == job.task.rsplit(".", 1)[1]
-    assert {j.name for j in JOBS} == {"reconcile_payments", "open_snapshot", "report_files", "mark_no_shows"}
+    assert {"reconcile_payments", "open_snapshot", "report_files", "mark_no_shows"} <= {j.name for j in JOBS}
     call_command("run_scheduler", "--once")
     out = capsys.readouterr().out
     assert "Đối soát thanh toán trực tuyến" in out and "hằng ngày lúc 01:30" in out and "23:55" in out
-    assert ScheduledRun.objects.count() == 4
+    assert ScheduledRun.objects.count() == len(JOBS)

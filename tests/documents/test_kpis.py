@@ -9,7 +9,10 @@ from motcua.documents.models import Document, Kind
 from tests.api.conftest import act, receive
 from tests.dossiers.conftest import vn
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (  # a minimal PDF that opens (uploads are inspected: documents.services.check_upload)
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def _file(i):
@@ -38,9 +41,7 @@ def test_digitization_rates_hand_computed(users):
         d = act(users, d, "transfer", "motcua.xa", now=day + dt.timedelta(hours=1))
         d = act(users, d, "forward", "chuyenvien.xa", now=day + dt.timedelta(hours=2))
         act(users, d, "issue_result", "lanhdao.xa", now=day + dt.timedelta(hours=3))
-    services.register(
-        _file(9), kind=Kind.RESULT, source="issued_result", dossier=full, agency=full.agency, signed=True
-    )
+    services.register(_file(9), kind=Kind.RESULT, source="issued_result", dossier=full, agency=full.agency, signed=True)
     # An unsigned result document does not count.
     services.register(_file(10), kind=Kind.RESULT, source="issued_result", dossier=half, agency=half.agency)
 

@@ -10,7 +10,10 @@ from motcua.documents import search, services
 from motcua.documents.models import Blob, Document, DocumentVersion, OcrStatus
 from tests.api.conftest import receive
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (  # a minimal PDF that opens (uploads are inspected: documents.services.check_upload)
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def upload(data=PDF, name="scan.pdf"):

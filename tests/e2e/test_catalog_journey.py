@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from motcua.org.demo import DEMO_PASSWORD
 
@@ -38,9 +39,8 @@ def test_login_admin_browse_and_search(live_server, page):
     # Search as you type, without diacritics (HTMX swaps the results in place).
     page.goto(f"{live_server.url}/can-bo/thu-tuc/")
     page.fill("#q", "dang ky khai sinh")
-    page.wait_for_function(
-        "document.querySelector('#results td[data-label=\"Tên thủ tục\"] a')?.textContent === 'Đăng ký khai sinh'"
-    )
+    # (a locator wait: the page's CSP forbids the string evaluation wait_for_function uses)
+    expect(page.locator('#results td[data-label="Tên thủ tục"] a').first).to_have_text("Đăng ký khai sinh")
     assert "q=dang%20ky%20khai%20sinh" in page.url  # pushed URL: the search is bookmarkable
     page.screenshot(path=os.path.join(SHOTS, "catalog-search.png"), full_page=True)
 

@@ -8,6 +8,7 @@ import os
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.states import State
@@ -60,7 +61,7 @@ def test_specialist_forwards_leader_approves_desk_returns(live_server, page):
     # Filters work in place (HTMX) and are bookmarkable.
     page.click("label[for=late]")
     page.wait_for_url("**late=1**")
-    page.wait_for_function("document.querySelectorAll('#inbox-table tbody tr').length === 1")
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(1)  # (CSP: no string evaluation)
 
     # 2. Open it and forward it, with the keyboard only.
     page.click(f"a:has-text('{late.code}')")

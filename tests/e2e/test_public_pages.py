@@ -29,8 +29,14 @@ EXTERNAL = re.compile(r"^https?://(?!127\.0\.0\.1|localhost)")
 
 
 def _context(browser, **kwargs):
-    context = browser.new_context(
-        locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", viewport=PHONE, is_mobile=True, has_touch=True, **kwargs
+    context = browser.new_context(  # bypass_csp: axe-core is injected as a script tag (CSP: tests/hardening)
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        bypass_csp=True,
+        **kwargs,
     )
     context.route(EXTERNAL, lambda route: route.abort())
     return context

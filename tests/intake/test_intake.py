@@ -9,7 +9,21 @@ from motcua.dossiers.states import State
 from tests.dossiers.conftest import CITIZEN
 
 URL = "/can-bo/tiep-nhan/"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (  # a minimal PDF that opens (uploads are inspected: documents.services.check_upload)
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _image(fmt: str) -> bytes:
+    """A 1×1 image that decodes (uploads are inspected)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (1, 1)).save(out, fmt)
+    return out.getvalue()
 
 
 def form(**extra):
@@ -88,7 +102,7 @@ def test_only_desk_staff_and_only_visible_documents(client, users, stranger):
     login(client, users, "chuyenvien.xa")
     assert client.get(URL).status_code == 302  # a specialist has no desk: sent home with a message
     login(client, users)
-    scan = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20)
+    scan = SimpleUploadedFile("a.png", _image("PNG"))
     client.post(URL, form(provided=["TP01", "TP02"], file_TP01=scan))
     doc = Document.objects.get()
     login(client, users, "motcua.khac")
@@ -106,7 +120,7 @@ def test_files_from_the_desk_scanner_folder(
     folder = tmp_path / "scans" / "MC-99001"
     folder.mkdir(parents=True)
     (folder / "scan-0001.pdf").write_bytes(PDF)
-    (folder / "scan-0002.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 200)
+    (folder / "scan-0002.jpg").write_bytes(_image("JPEG"))
     (folder / "ghi-chu.txt").write_bytes(b"not a scan")
     (folder / ".tmp-partial").write_bytes(PDF)
     login(client, users)

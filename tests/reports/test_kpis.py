@@ -39,7 +39,10 @@ from tests.dossiers.conftest import vn
 
 START, END = dt.date(2026, 1, 15), dt.date(2026, 2, 28)
 A_CODE, B_CODE = "000.01.31.H99", "000.00.06.H99"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (  # a minimal PDF that opens (uploads are inspected: documents.services.check_upload)
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def _file(i):

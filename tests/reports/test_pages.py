@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from motcua.dossiers import services
 from motcua.reports import rollups
 from motcua.workcalendar.engine import VN_TZ
+from tests.privacy.helpers import state_purpose
 
 AN = {"name": "Nguyễn Văn An", "id_number": "001085012345"}
 T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ)
@@ -44,6 +45,7 @@ def world(users):
 def test_dashboard_drill_and_dossiers_behind_a_figure(client, users):
     made = world(users)
     client.force_login(users["thanhtra"])  # inspector: the whole province
+    state_purpose(client, "bao-cao")  # an inspector states why (motcua.privacy.purpose)
     page = client.get("/can-bo/bao-cao/", MARCH).content.decode()
     commune = made[0].agency
     assert commune.name in page and 'id="periodic"' in page and 'id="heat"' in page
@@ -88,6 +90,7 @@ def test_exports_from_the_page(client, users):
 def test_list_pages_do_not_grow_queries_with_rows(client, users):
     world(users)
     client.force_login(users["thanhtra"])
+    state_purpose(client, "bao-cao")  # an inspector states why (motcua.privacy.purpose)
     with CaptureQueriesContext(connection) as few:
         client.get("/can-bo/bao-cao/ho-so/", {**MARCH, "chi-so": "received"})
     with CaptureQueriesContext(connection) as dash_few:
@@ -120,6 +123,7 @@ def test_late_analysis_names_the_step_and_agency_that_overran(client, users):
     d = services.act(d, "forward", user=spec, now=T0 + dt.timedelta(days=20))
     services.act(d, "issue_result", user=lead, data={"result_number": "1"}, now=T0 + dt.timedelta(days=20, hours=1))
     client.force_login(users["thanhtra"])
+    state_purpose(client, "bao-cao")  # an inspector states why (motcua.privacy.purpose)
     page = client.get("/can-bo/bao-cao/tre-han/", MARCH).content.decode()
     assert d.code in page and d.agency.name in page and "ngày" in page
     from motcua.reports.late import analyse
@@ -150,6 +154,7 @@ def test_scheduled_report_files_are_made_once_and_scoped(client, users, stranger
 def test_by_administrative_level_and_drill_into_a_level(client, users):
     made = world(users)
     client.force_login(users["thanhtra"])
+    state_purpose(client, "bao-cao")  # an inspector states why (motcua.privacy.purpose)
     page = client.get("/can-bo/bao-cao/", {**MARCH, "theo": "level"}).content.decode()
     assert "Cấp xã" in page
     level = made[0].agency.unit.level_id
@@ -163,6 +168,7 @@ def test_every_figure_links_to_its_dossiers(client, users):
     """The carried-over, in-progress and total figures open the dossiers they count."""
     made = world(users)
     client.force_login(users["thanhtra"])
+    state_purpose(client, "bao-cao")  # an inspector states why (motcua.privacy.purpose)
     page = client.get("/can-bo/bao-cao/", MARCH).content.decode()
     for measure in ("received_total", "carried_over", "in_progress", "open_on_time", "supplement_requested"):
         assert f"chi-so={measure}" in page

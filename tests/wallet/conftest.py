@@ -8,7 +8,10 @@ from motcua.dossiers import services
 from motcua.identity import services as identity
 
 AN = {"name": "Nguyễn Văn An", "id_number": "001085012345", "phone": "0912345678", "address": "Thôn 3, xã Tân Lập"}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (  # a minimal PDF that opens (uploads are inspected: documents.services.check_upload)
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def issue(users, *, procedure="1.004873", result="KQ01", owner=AN, valid_days=180, title=None):

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from motcua.accounts.services import provision_demo_totp
 from motcua.catalog.interchange import parse_json
 from motcua.catalog.services import publish_all
 from motcua.org.demo import DEMO_PASSWORD, load_org
@@ -30,6 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, two_level=False, no_dossiers=False, dossiers=220, quiet=False, **options):
         with transaction.atomic():
             logins = load_org(two_level=two_level)
+            provision_demo_totp(["quantri", *(login.username for login in logins)])
             outcome = publish_all(parse_json(FIXTURE.read_bytes()))
         demo = None
         if not no_dossiers:
