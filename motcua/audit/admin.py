@@ -1,21 +1,12 @@
 from django.contrib import admin
 
+from motcua.common.admin import ReadOnlyAdmin
+
 from .models import AuditEntry, ChainState
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnly):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = [
         "at",
         "kind",
@@ -34,5 +25,5 @@ class AuditEntryAdmin(ReadOnly):
 
 
 @admin.register(ChainState)
-class ChainStateAdmin(ReadOnly):
+class ChainStateAdmin(ReadOnlyAdmin):
     list_display = ["head_seq", "sealed_at", "start_seq", "purged_at"]

@@ -31,27 +31,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import guards
+from .guards import CONTENT_COLUMNS
 from .models import AuditEntry, ChainState
 
 GENESIS = "0" * 64
 # The row's content in its canonical order (seq goes first, then these).
-FIELDS = (
-    "id",
-    "at",
-    "kind",
-    "user_id",
-    "client_id",
-    "roles",
-    "agencies",
-    "action",
-    "object_type",
-    "object_ref",
-    "subject_id_number",
-    "purpose",
-    "dossier_code",
-    "ip",
-    "detail",
-)
+FIELDS = CONTENT_COLUMNS
 BATCH = 5000
 
 

@@ -54,7 +54,8 @@ def test_scan_ocr_confirm_search(live_server, page, province, demo_password, set
     page.wait_for_selector("h2:has-text('Thông tin trích xuất')")
     assert page.input_value("#field-id_number") == "001085012345"
     # The scan is shown beside the fields (an image: its natural width is the 300-dpi page's).
-    assert page.locator("img.mc-doc-image").evaluate("i => i.complete && i.naturalWidth") > 1000
+    # (decode() waits until the image has loaded: under load it may still be arriving)
+    assert page.locator("img.mc-doc-image").evaluate("i => i.decode().then(() => i.naturalWidth)") > 1000
     shot(page, "02-fields-beside-image")
     page.fill("#field-full_name", "NGUYỄN VĂN AN")
     page.click("button:has-text('Xác nhận thông tin')")
