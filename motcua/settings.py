@@ -401,6 +401,7 @@ if env.bool("SECURE_PROXY_SSL", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # (SESSION_COOKIE_HTTPONLY / SAMESITE: the "auth" section above.) Lax: VNeID and payment returns are top-level GETs.
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "motcua.common.views.csrf_failure"  # Vietnamese page (structured error on the API)
 # Headers (SecurityMiddleware / XFrameOptionsMiddleware, plus motcua.common.headers for the rest).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"  # tracking codes in URLs never leak to the map tile server

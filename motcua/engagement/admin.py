@@ -181,7 +181,13 @@ class FeedbackAdmin(ReadOnlyAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["id_number", "email_enabled", "sms_enabled", "updated_at"]
+    list_display = ["masked_id_number", "email_enabled", "sms_enabled", "updated_at"]
+
+    @admin.display(description="số định danh / mã số doanh nghiệp", ordering="id_number")
+    def masked_id_number(self, obj):  # the list needs no full ID (search still takes one)
+        from motcua.privacy.masking import mask_id
+
+        return mask_id(obj.id_number)
     list_filter = ["email_enabled", "sms_enabled"]
     search_fields = ["id_number"]
 

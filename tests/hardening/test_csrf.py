@@ -19,6 +19,7 @@ def refused_without_token(user, url, data):
     strict.force_login(user)
     r = strict.post(url, data)
     assert r.status_code == 403, (url, r.status_code)
+    assert "tải lại trang" in r.content.decode()  # the Vietnamese page, not Django's English one
     # The same client passes once it sends the token it was given (cookie + field).
     strict.get(url if not url.endswith("/tai-len/") else "/cong-dan/kho-du-lieu/")
     token = strict.cookies["csrftoken"].value
