@@ -3,10 +3,12 @@ accepted or refused with a Vietnamese message — and the real upload endpoints 
 
 Inputs tried per run (max_examples, fixed; run time ≈ 30 s on the 2-core machine):
 IDs 400 arbitrary + 400 mutated valid; consistency 300; uploads 250 random + 250 mutated valid files;
-endpoints 30 intake + 30 online wizard posts."""
+endpoints 30 intake + 30 online wizard posts. ``FUZZ_SCALE=N`` multiplies every figure (an exploratory run outside the
+test command, e.g. ``FUZZ_SCALE=20 .venv/bin/python -m pytest tests/hardening/test_fuzz.py -p no:xdist``)."""
 
 import datetime as dt
 import io
+import os
 import string
 
 import pytest
@@ -23,6 +25,7 @@ from .conftest import PDF, image, pdf
 VIETNAMESE = set("àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ")
 VALID_IDS = ["001085012345", "056085012345", "001187012346", "079203000123", "B1234567", "123456789"]
 TRIED = {"ids": 0, "consistency": 0, "uploads": 0, "intake": 0, "online": 0}
+SCALE = max(1, int(os.environ.get("FUZZ_SCALE", "1")))
 FAST = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
@@ -63,19 +66,19 @@ def check_id(value: str, kind: str):
         assert isinstance(out, str) and out
 
 
-@settings(max_examples=400, **FAST)
+@settings(max_examples=400 * SCALE, **FAST)
 @given(st.text(max_size=40), st.sampled_from(["citizen", "organization"]))
 def test_validate_id_number_on_arbitrary_text(value, kind):
     check_id(value, kind)
 
 
-@settings(max_examples=400, **FAST)
+@settings(max_examples=400 * SCALE, **FAST)
 @given(mutated_ids(), st.sampled_from(["citizen", "organization"]))
 def test_validate_id_number_on_mutated_valid_ids(value, kind):
     check_id(value, kind)
 
 
-@settings(max_examples=300, **FAST)
+@settings(max_examples=300 * SCALE, **FAST)
 @given(
     st.one_of(mutated_ids(), st.text(alphabet=string.digits, min_size=10, max_size=14)),
     st.one_of(st.none(), st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))),
@@ -111,7 +114,7 @@ SEEDS = {
 MAGIC = [b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b""]
 
 
-@settings(max_examples=250, **FAST)
+@settings(max_examples=250 * SCALE, **FAST)
 @given(st.sampled_from(MAGIC), st.binary(max_size=4096), st.text(max_size=80))
 def test_check_upload_on_random_bytes(magic, body, name):
     check_bytes(magic + body, name)
@@ -133,7 +136,7 @@ def mutated_files(draw):
     return bytes(data)
 
 
-@settings(max_examples=250, **FAST)
+@settings(max_examples=250 * SCALE, **FAST)
 @given(mutated_files())
 def test_check_upload_on_truncated_and_bit_flipped_files(data):
     check_bytes(data, "scan.pdf")
@@ -173,7 +176,7 @@ def test_intake_upload_never_500(client, users):
 
     client.force_login(users["motcua.xa"])
 
-    @settings(max_examples=30, **FAST)
+    @settings(max_examples=30 * SCALE, **FAST)
     @given(HOSTILE_NAMES, HOSTILE_CONTENT)
     def post(name, content):
         TRIED["intake"] += 1
@@ -190,7 +193,7 @@ def test_online_wizard_upload_never_500(client, province, citizen):
     assert client.get("/cong-dan/nop-ho-so/1.001193/").status_code == 302
     papers = f"/cong-dan/ho-so-nhap/{Draft.objects.get().key}/giay-to/"
 
-    @settings(max_examples=30, **FAST)
+    @settings(max_examples=30 * SCALE, **FAST)
     @given(HOSTILE_NAMES, HOSTILE_CONTENT, st.sampled_from(["TP01", "TP02", "TP99", "../x"]))
     def post(name, content, code):
         TRIED["online"] += 1
