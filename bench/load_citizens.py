@@ -28,6 +28,7 @@ import csv
 import json
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -67,8 +68,12 @@ def _save(environment, **_):
     (RESULTS_DIR / "submitted.json").write_text(json.dumps(_submitted))
 
 
+# Think time between two rounds of tracking, seconds (the driver's --wait, passed on as LOAD_WAIT).
+WAIT = tuple(float(x) for x in os.environ.get("LOAD_WAIT", "0.5,2").split(","))
+
+
 class Citizen(HttpUser):
-    wait_time = between(0.5, 2)
+    wait_time = between(*WAIT)
 
     def on_start(self):
         with _lock:
@@ -270,6 +275,7 @@ def main() -> None:
     ap.add_argument("--spawn-rate", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--wait", default="0.5,2", help="think time MIN,MAX seconds between two rounds of tracking")
     args = ap.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -331,6 +337,7 @@ def main() -> None:
         started_at = timezone.now()
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(
             [
                 str(ROOT / ".venv/bin/locust"),
@@ -352,9 +359,10 @@ def main() -> None:
                 "WARNING",
             ],
             cwd=ROOT,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            env={**os.environ, "PYTHONWARNINGS": "ignore", "LOAD_WAIT": args.wait},
         )
         elapsed = time.monotonic() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
         server.terminate()
         try:
@@ -362,6 +370,10 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
         stop_population()
+    # CPU seconds: locust (the client) while it ran; gunicorn (master + workers, reaped) over its whole life.
+    cpu2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    server_cpu = (cpu2.ru_utime + cpu2.ru_stime) - (cpu1.ru_utime + cpu1.ru_stime)
     submitted = json.loads((RESULTS_DIR / "submitted.json").read_text())
     result = check(started_at, submitted)
     rows = list(csv.DictReader(open(RESULTS_DIR / "stats_stats.csv")))
@@ -374,6 +386,12 @@ def main() -> None:
             f"{r['Name']:<28}{r['Request Count']:>7}{r['Failure Count']:>6}{float(r['Requests/s']):>8.1f}"
             f"{r['50%']:>7}{r['95%']:>7}{r['99%']:>7}"
         )
+    total = next((int(r["Request Count"]) for r in rows if r["Name"] == "Aggregated"), 0) or 1
+    print(
+        f"think time {args.wait} s; CPU over the run: locust {locust_cpu:.1f} s ({locust_cpu / elapsed:.2f} cores), "
+        f"gunicorn {server_cpu:.1f} s ({1000 * server_cpu / total:.1f} ms per request); 2 cores in all; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     print(json.dumps(result))
     failures = sum(int(r["Failure Count"]) for r in rows if r["Name"] == "Aggregated")
     ok = (
