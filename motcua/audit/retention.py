@@ -1,6 +1,7 @@
 """Retention of the logs that grow without end: the audit log (``chain.purge``, ≥ 12 months), the
 machine clients' API calls (``API_CALL_RETENTION_DAYS``) and the delivered outbox messages
-(``OUTBOX_DELIVERED_RETENTION_DAYS``). Deleted in batches (short locks)."""
+(``OUTBOX_DELIVERED_RETENTION_DAYS``); and expired sessions (they name a signed-in person and their stated
+purposes, and nothing else removes them from the database). Deleted in batches (short locks)."""
 
 from __future__ import annotations
 
@@ -50,9 +51,22 @@ def purge_outbox(now: dt.datetime | None = None) -> int:
     )
 
 
+def purge_sessions(now: dt.datetime | None = None) -> int:
+    """Sessions past their expiry date (``SESSION_COOKIE_AGE`` or an idle/absolute end already passed)."""
+    from django.contrib.sessions.models import Session
+
+    cutoff, total = now or timezone.now(), 0
+    while True:
+        keys = list(Session.objects.filter(expire_date__lt=cutoff).values_list("session_key", flat=True)[:BATCH])
+        if not keys:
+            return total
+        total += Session.objects.filter(session_key__in=keys).delete()[0]
+
+
 def purge_all(now: dt.datetime | None = None) -> dict[str, int]:
     return {
         "audit": chain.purge(now),
         "api_calls": purge_api_calls(now),
         "outbox": purge_outbox(now),
+        "sessions": purge_sessions(now),
     }

@@ -85,7 +85,7 @@ JOBS: tuple[Job, ...] = (
     Job(
         "audit_retention",
         "motcua.audit.tasks.retention_task",
-        "Xóa nhật ký quá thời hạn lưu (kiểm toán, gọi API, tin đã gửi)",
+        "Xóa nhật ký quá thời hạn lưu (kiểm toán, gọi API, tin đã gửi, phiên hết hạn)",
         daily_at=dt.time(2, 30),
     ),
 )

@@ -6,11 +6,13 @@ credentials): one pytest test per operation and caller.
 Bounded: the examples and fuzzing phases only (no coverage or stateful phase), valid and invalid
 inputs, ``MAX_EXAMPLES`` per operation and caller, a fixed seed (the same cases on every run). Half
 of the cases that name a dossier (``code``) or a result document are pointed at real ones, so that
-the handlers run past the lookup."""
+the handlers run past the lookup. ``FUZZ_SCALE=N`` multiplies the examples (an exploratory run outside the test
+command)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zlib
 
 import pytest
@@ -29,7 +31,7 @@ from .conftest import ALL_SCOPES, act, receive, result_document
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 15 * max(1, int(os.environ.get("FUZZ_SCALE", "1")))
 CONFIG = {
     "seed": 20261125,
     "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},

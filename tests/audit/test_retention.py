@@ -3,6 +3,7 @@ receiver and dossier is kept: the next message's seq counts from it)."""
 
 import datetime as dt
 
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from motcua.api.models import ApiCall
@@ -50,5 +51,13 @@ def test_delivered_outbox_messages_are_purged_except_the_latest(users, settings)
     assert sorted(OutboxMessage.objects.filter(receiver="test").values_list("seq", flat=True)) == [2, 3, 4]
 
 
+def test_expired_sessions_are_purged_and_live_ones_kept(db):
+    now = timezone.now()
+    for key, days in (("expired-long-ago", -40), ("expired-just-now", -0.01), ("live", 0.5)):
+        Session.objects.create(session_key=key, session_data="", expire_date=now + dt.timedelta(days=days))
+    assert retention.purge_sessions(now) == 2
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
+
+
 def test_purge_all_runs_every_retention(db):
-    assert retention.purge_all() == {"audit": 0, "api_calls": 0, "outbox": 0}
+    assert retention.purge_all() == {"audit": 0, "api_calls": 0, "outbox": 0, "sessions": 0}
