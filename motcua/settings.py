@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "motcua.common.headers.CSPMiddleware",  # django-csp, hosts from other settings read per request
     "motcua.common.headers.SecurityHeadersMiddleware",
+    # process_view only: NUL in a path, query or form field is a 400, never a database error.
+    "motcua.common.inputs.RefuseNulMiddleware",
     # Keep last: turns a locked-out login (django-axes) into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,0 +1,42 @@
+"""Input no text column can hold: the NUL character.
+
+PostgreSQL text cannot contain U+0000 (``DataError``: a 500 wherever a raw query parameter, a path
+segment or a form field reaches a filter or a row), and no legitimate browser or client sends it in a
+URL or a form. Django and DRF form fields already refuse it; this closes the gap for every value a view
+reads directly (``request.GET``, path converters, ``request.POST`` of forms). Files are not inspected:
+their bytes go through ``documents.services.check_upload``. JSON bodies are parsed by DRF serializers,
+whose ``CharField`` refuses NUL."""
+
+from __future__ import annotations
+
+from .views import NUL_MESSAGE, refusal
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(data) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+
+
+def has_nul(request) -> bool:
+    if "\x00" in request.path_info or _has_nul(request.GET):
+        return True
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        return _has_nul(request.POST)
+    return False
+
+
+class RefuseNulMiddleware:
+    """``process_view``: runs after the other middleware's request phase, so the refusal still passes
+    through theirs on the way out (CSP nonce, security headers, session)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if has_nul(request):
+            return refusal(request, code="invalid_characters", message=NUL_MESSAGE, status=400)
+        return None
