@@ -38,6 +38,7 @@ from rest_framework.views import APIView
 from motcua.audit.services import log_access
 from motcua.catalog.services import version_in_force
 from motcua.common import submission_limits
+from motcua.common.inputs import as_int
 from motcua.dossiers import services, slips, tracking
 from motcua.dossiers.bundles import BUNDLES
 from motcua.dossiers.models import Channel, Dossier, Event, ReturnChannel, Step
@@ -676,9 +677,9 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = raw.partition(":")
-        if kind != "id" or not value.isdigit():
+        if kind != "id" or as_int(value) is None:
             raise ValueError
-        return int(value)
+        return as_int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ApiError("Con trỏ phân trang (cursor) không hợp lệ.", "invalid_cursor") from None
 
@@ -746,9 +747,10 @@ def _page_size(params) -> int:
     raw = params.get("page_size", "").strip()
     if not raw:
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    size = as_int(raw, minimum=1, maximum=MAX_PAGE_SIZE)
+    if size is None:
         raise ApiError(f"Tham số 'page_size' phải là số nguyên từ 1 đến {MAX_PAGE_SIZE}.", "invalid_page_size")
-    return int(raw)
+    return size
 
 
 ROW_FIELDS = (

@@ -12,6 +12,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from motcua.common.inputs import as_int
 from motcua.workcalendar.engine import VN_TZ
 
 from . import export
@@ -81,7 +82,7 @@ def audit_log(request):
     if request.GET.get("xuat") == "csv":
         return _csv(request, qs, filters)
     before = request.GET.get("truoc", "")
-    page_qs = qs.filter(id__lt=int(before)) if before.isdigit() else qs
+    page_qs = qs.filter(id__lt=as_int(before)) if as_int(before) is not None else qs
     rows = list(page_qs.select_related("user").order_by("-id")[: PAGE + 1])
     more = len(rows) > PAGE
     rows = rows[:PAGE]

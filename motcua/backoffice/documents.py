@@ -14,6 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from motcua.audit.services import log_access
+from motcua.common.inputs import as_int
 from motcua.documents import search as doc_search
 from motcua.documents import services
 from motcua.documents.models import Document, OcrStatus
@@ -157,7 +158,7 @@ def search_page(request):
     before = request.GET.get("truoc", "")
     results = []
     if q.strip():
-        results = doc_search.search(request.user, q, limit=20, before_id=int(before) if before.isdigit() else None)
+        results = doc_search.search(request.user, q, limit=20, before_id=as_int(before))
         if results:
             log_access(
                 user=request.user,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from motcua.audit.services import log_access
 from motcua.catalog.services import search_versions, version_in_force
+from motcua.common.inputs import as_int
 from motcua.documents import scanfolder
 from motcua.documents import services as documents
 from motcua.dossiers import services
@@ -117,9 +118,9 @@ def _chosen_desk(desks, code):
 
 
 def _ticket(raw, desks) -> Ticket | None:
-    if not raw or not str(raw).isdigit():
+    if as_int(raw) is None:
         return None
-    return Ticket.objects.filter(pk=int(raw), desk__in=desks).select_related("group", "desk").first()
+    return Ticket.objects.filter(pk=as_int(raw), desk__in=desks).select_related("group", "desk").first()
 
 
 def _parse_dob(raw: str):
@@ -295,7 +296,7 @@ def _receive(request, context, version, ticket, files, scans, accepted, rejected
 
 
 def _copies(raw, default: int) -> int:
-    return int(raw) if raw and str(raw).isdigit() and 1 <= int(raw) <= 99 else default
+    return as_int(raw, default=default, minimum=1, maximum=99)
 
 
 @login_required

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from motcua.audit.services import log_access
 from motcua.catalog.models import Field
+from motcua.common.inputs import as_int
 from motcua.common.text import fold
 from motcua.documents.models import Document
 from motcua.dossiers import actions, notes, services, slips
@@ -125,8 +126,7 @@ def _is_htmx(request, target: str | None = None) -> bool:
 
 
 def _int(value) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return as_int(value)
 
 
 def _parse_day(text: str) -> dt.date:
@@ -214,9 +214,9 @@ def decode_step_cursor(text: str) -> tuple[dt.datetime, int] | None:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         due, _, pk = raw.partition("|")
         instant = dt.datetime.fromisoformat(due)
-        if instant.tzinfo is None or not pk.isdigit():
+        if instant.tzinfo is None or as_int(pk) is None:
             raise ValueError
-        return instant, int(pk)
+        return instant, as_int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
 
@@ -226,7 +226,7 @@ def decode_id_cursor(text: str) -> int | None:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
-    return int(raw) if raw.isdigit() else None
+    return as_int(raw)
 
 
 def _with_param(params: QueryDict, **changes) -> str:
@@ -718,10 +718,10 @@ def action_input(action: str, post) -> tuple[dict, str, dict]:
             errors["assignee"] = "Vui lòng chọn cán bộ được phân công."
     elif action == "request_fee":
         amount = text("amount").replace(".", "").replace(",", "").replace(" ", "")
-        if not amount.isdigit():
+        if as_int(amount) is None:
             errors["amount"] = "Số tiền phải là số nguyên (đồng), ví dụ 50000."
         else:
-            data["amount"] = int(amount)
+            data["amount"] = as_int(amount)
     elif action == "pay_fee":
         data["receipt"] = text("receipt")
     elif action == "apologize":

@@ -11,6 +11,22 @@ from __future__ import annotations
 
 from .views import NUL_MESSAGE, refusal
 
+MAX_DIGITS = 18  # a 64-bit column holds any 18-digit number; SQLite overflows (a 500) beyond it
+
+
+def as_int(value, *, default=None, minimum: int | None = None, maximum: int | None = None):
+    """A whole number typed in a URL, a form or a cursor: ASCII digits only (``"²".isdigit()`` is true
+    but ``int("²")`` fails), at most ``MAX_DIGITS`` of them, within ``minimum``/``maximum``; else ``default``.
+    The one parser for ids, page cursors and counts read from a request."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS):
+        return default
+    number = int(text)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        return default
+    return number
+
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 

@@ -18,6 +18,8 @@ import datetime as dt
 
 from jsonschema import Draft202012Validator
 
+from motcua.common.inputs import as_int
+
 DEFAULT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -124,7 +126,8 @@ def parse(schema: dict, raw) -> dict:
         if not text:
             continue
         if kind == "integer":
-            data[name] = int(text) if text.lstrip("-").isdigit() else text
+            number = as_int(text.removeprefix("-"))  # ASCII digits in a 64-bit range, else left for the schema
+            data[name] = text if number is None else (-number if text.startswith("-") else number)
         elif prop.get("format") == "date":
             try:
                 data[name] = dt.datetime.strptime(text, "%d/%m/%Y").date().isoformat()

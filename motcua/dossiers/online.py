@@ -14,6 +14,7 @@ import uuid
 from django.db import transaction
 
 from motcua.catalog.services import version_in_force
+from motcua.common.inputs import as_int
 from motcua.org.models import Agency
 
 from . import eforms
@@ -82,8 +83,8 @@ def save_form(draft: Draft, raw, *, agency_id=None, return_channel=None, return_
     draft.form_data = eforms.parse(schema, raw)
     errors = eforms.validate(schema, draft.form_data)
     if agency_id is not None:
-        agency = candidate_agencies(draft.version).filter(pk=agency_id).first() if str(agency_id).isdigit() else None
-        draft.agency = agency
+        pk = as_int(agency_id)
+        draft.agency = candidate_agencies(draft.version).filter(pk=pk).first() if pk is not None else None
     if draft.agency is None:
         errors["agency"] = "Vui lòng chọn cơ quan giải quyết."
     if return_channel is not None:

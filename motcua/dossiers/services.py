@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from motcua.catalog.models import ApplicantType, ProcedureVersion
 from motcua.catalog.services import version_in_force
+from motcua.common.inputs import as_int
 from motcua.identity.ids import IdError, validate_id_number
 from motcua.org.models import Agency, Desk, StaffMembership
 from motcua.org.roles import Role
@@ -1042,7 +1043,7 @@ def _subject_step(d: Dossier, action: str, data: dict) -> Step | None:
     if action == "answer_consultation":
         open_ = d.steps.filter(parallel=True, status=StepStatus.ACTIVE)
         if data.get("step"):
-            open_ = open_.filter(pk=data["step"]) if str(data["step"]).isdigit() else open_.none()
+            open_ = open_.filter(pk=as_int(data["step"])) if as_int(data["step"]) is not None else open_.none()
         return open_.order_by("order", "id").first()
     if d.current_step_id:
         return Step.objects.select_related("agency").get(pk=d.current_step_id)

@@ -59,6 +59,10 @@ def _new_code(kind: str, now: dt.datetime) -> str:
             return code
 
 
+# What a typed code may look like once normalized (the track URL takes it as one path segment).
+CODE_SHAPE = re.compile(r"[A-Z0-9-]{1,20}")
+
+
 def normalize_code(code: str) -> str:
     return "".join((code or "").split()).upper()[:20]
 

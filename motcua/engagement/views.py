@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.services import search_versions
+from motcua.common.inputs import as_int
 from motcua.org.models import Counter, Desk
 
 from . import appointments, services
@@ -349,11 +350,11 @@ def _ticket_at(request, counter: Counter) -> Ticket:
 
 def _transfer_target(value: str, counter: Counter) -> dict:
     kind, _, pk = value.partition(":")
-    if kind == "g" and pk.isdigit():
+    if kind == "g" and as_int(pk) is not None:
         group = ServiceGroup.objects.filter(pk=pk, desk=counter.desk_id).first()
         if group is not None:
             return {"to_group": group}
-    if kind == "c" and pk.isdigit():
+    if kind == "c" and as_int(pk) is not None:
         other = Counter.objects.filter(pk=pk, desk=counter.desk_id).first()
         if other is not None:
             return {"to_counter": other}

@@ -64,12 +64,21 @@ def _history(item: Feedback) -> list[dict]:
 # ------------------------------------------------------------------------------------------------
 def public_list(request):
     """Published answers; also the form to look up one's own feedback by code."""
-    code = service.normalize_code(request.GET.get("ma", ""))
-    if code:
+    raw = request.GET.get("ma", "")
+    code = service.normalize_code(raw)
+    error = ""
+    if code and service.CODE_SHAPE.fullmatch(code):
         return redirect("engagement:feedback-track", code=code)
+    if raw.strip():
+        error = "Mã tra cứu không đúng định dạng: mã gồm chữ cái và chữ số, ví dụ PA260303-K7Q2XM."
     qs = Feedback.objects.published().select_related("agency").order_by("-published_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("trang"))
-    return render(request, "engagement/feedback/public_list.html", {"page": page})
+    return render(
+        request,
+        "engagement/feedback/public_list.html",
+        {"page": page, "error": error, "ma": raw[:40]},
+        status=400 if error else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from motcua.accounts.lockout import login_rate_limited
 from motcua.audit.services import log_access
 from motcua.common import submission_limits
+from motcua.common.inputs import as_int
 from motcua.documents import services as documents
 from motcua.documents.models import Document
 from motcua.dossiers import eforms, online
@@ -312,7 +313,7 @@ def access_log_page(request):
 
     def doc_id(r) -> int | None:
         ref = r.object_ref[2:] if r.object_ref.startswith("TL") else ""
-        return int(ref) if r.object_type == "document" and ref.isdigit() else None
+        return as_int(ref) if r.object_type == "document" else None
 
     docs = Document.objects.filter(pk__in=[i for r in rows if (i := doc_id(r))]).only("id", "title", "name").in_bulk()
     users = {r.user_id for r in rows if r.user_id}
@@ -445,7 +446,7 @@ def draft_papers(request, key):
                     online.choose(draft, c.code, request.POST.get(f"reuse_{c.code}") or None)
             if request.POST.get("remove"):
                 code, _, index = request.POST["remove"].partition(":")
-                online.remove_file(draft, code, int(index) if index.isdigit() else -1)
+                online.remove_file(draft, code, as_int(index, default=-1))
                 return redirect("portal:draft-papers", key=draft.key)
         except (documents.UploadError, DossierError) as exc:
             error = getattr(exc, "message", str(exc))
@@ -515,10 +516,10 @@ def _my_dossiers(person):
 
 @citizen_required
 def my_dossiers(request):
-    before = request.GET.get("truoc", "")
+    before = as_int(request.GET.get("truoc"))
     qs = _my_dossiers(request.person).select_related("version__procedure", "agency").order_by("-id")
-    if before.isdigit():
-        qs = qs.filter(id__lt=int(before))
+    if before is not None:
+        qs = qs.filter(id__lt=before)
     page = list(qs[:21])
     drafts = Draft.objects.filter(user=request.user, dossier__isnull=True).select_related("version__procedure")
     context = {

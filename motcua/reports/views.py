@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from motcua.audit.services import log_access
 from motcua.catalog.models import Field, Procedure
+from motcua.common.inputs import as_int
 from motcua.dossiers.models import Dossier, Event
 from motcua.org.models import Agency
 from motcua.privacy.purpose import purpose_required, with_purpose
@@ -73,7 +74,7 @@ def _period(request) -> tuple[dt.date, dt.date]:
 
 
 def _int(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+    return as_int(value)
 
 
 def _scope(request) -> tuple[set[int] | None, dict]:

@@ -177,6 +177,9 @@ def test_public_pages_anonymous(client, users, agency):
     assert client.get("/phan-anh-kien-nghi/PA000000-XXXXXX/").status_code == 404
     response = client.get(f"/phan-anh-kien-nghi/?ma={item.code}")
     assert response.status_code == 302 and response["Location"] == f"/phan-anh-kien-nghi/{item.code}/"
+    for typo in ["31/02/2026", "<script>", "PA?x"]:  # not a code: said so on the list, never a 500
+        response = client.get("/phan-anh-kien-nghi/", {"ma": typo})
+        assert response.status_code == 400 and "Mã tra cứu không đúng định dạng" in response.content.decode()
     # Not yet published: not on the public list.
     assert item.code not in client.get("/phan-anh-kien-nghi/").content.decode()
     assert "Thái độ cán bộ" not in client.get("/phan-anh-kien-nghi/").content.decode()
