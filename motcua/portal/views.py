@@ -248,10 +248,11 @@ def consents_page(request):
     errors: dict = {}
     values = request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        agency = Agency.objects.filter(pk=request.POST.get("agency") or 0).first()
+        agency = Agency.objects.filter(pk=as_int(request.POST.get("agency"), default=0)).first()
         doc = None
         if request.POST.get("document"):
-            doc = wallet.owner_documents([request.owner.id_number]).filter(pk=request.POST["document"]).first()
+            doc_id = as_int(request.POST["document"], default=0)
+            doc = wallet.owner_documents([request.owner.id_number]).filter(pk=doc_id).first()
             if doc is None:
                 errors["document"] = "Giấy tờ được chọn không thuộc kho dữ liệu của bạn."
         if agency is None:

@@ -77,3 +77,39 @@ def test_as_int_takes_ascii_digits_within_a_64_bit_column(value, expected):
 
     assert as_int(value) == expected
     assert as_int("50", minimum=1, maximum=99) == 50 and as_int("100", maximum=99, default=3) == 3
+
+
+FIELDS = (
+    "action agency all answer assignee chu code comment counter document effective_from email expected_version "
+    "expires fee_collected full_name gio group id_number kind name next ngay note overall password password2 phone "
+    "priority purpose querystring reason received_by remove return_address return_channel sms target text ticket "
+    "title token tracking_number amount budget_days channel new_due opinion outcome override_reason receipt "
+    "result_number step subject content sender_name dossier_code address procedure provided"
+).split()
+POST_VALUES = ["9" * 40, "²", "31/02/2026", "ạ" * 3000, "<script>alert(1)</script>", "-1", ""]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["motcua.xa", "quantri", "an"])
+def test_no_form_fails_on_hostile_fields(world, users, who):
+    """Every route POSTed with every form field a view reads set to one hostile value (and every dossier
+    action of the transition table on the world's dossier): refused or answered, never a 500."""
+    from motcua.dossiers.states import TRANSITIONS
+
+    client = Client(raise_request_exception=False)
+    client.force_login(world["an"] if who == "an" else users[who])
+    problems = []
+    targets = []
+    for name, pattern in walk_patterns():
+        cls = route_class(name)
+        if cls in (None, "auth", "machine"):
+            continue
+        kwargs = {**world["kwargs"], **world["per_route"].get(name, {})}
+        actions = sorted(TRANSITIONS) if name == "backoffice:act" else [kwargs.get("action")]
+        targets += [(name, fill(pattern, {**kwargs, "action": a} if a else kwargs)) for a in actions]
+    for name, url in targets:
+        for value in POST_VALUES:
+            r = client.post(url, {f: value for f in FIELDS})
+            if r.status_code >= 500:
+                problems.append(f"{who} POST {url} ({name}) with {value[:20]!r}: {r.status_code}")
+    assert not problems, "\n".join(problems)
