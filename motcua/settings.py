@@ -452,6 +452,7 @@ API_DOSSIER_CREATE_RATE = env.str("API_DOSSIER_CREATE_RATE", default="300/min")
 AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
 # Seal anchors (seq, hash, time) appended outside the database: a truncated tail is detected.
 AUDIT_ANCHOR_PATH = env.str("AUDIT_ANCHOR_PATH", default=str(BASE_DIR / "var" / "audit-anchors.log"))
+DRAFT_RETENTION_DAYS = env.int("DRAFT_RETENTION_DAYS", default=90)  # online drafts never submitted
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=1095)  # ≥ 365 (system check audit.E001)
 AUDIT_SEAL_GRACE_MINUTES = env.int("AUDIT_SEAL_GRACE_MINUTES", default=10)  # older unsealed rows = a finding
 API_CALL_RETENTION_DAYS = env.int("API_CALL_RETENTION_DAYS", default=365)

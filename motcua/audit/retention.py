@@ -1,7 +1,8 @@
 """Retention of the logs that grow without end: the audit log (``chain.purge``, ≥ 12 months), the
 machine clients' API calls (``API_CALL_RETENTION_DAYS``) and the delivered outbox messages
 (``OUTBOX_DELIVERED_RETENTION_DAYS``); and expired sessions (they name a signed-in person and their stated
-purposes, and nothing else removes them from the database). Deleted in batches (short locks)."""
+purposes, and nothing else removes them from the database); online drafts never submitted
+(``DRAFT_RETENTION_DAYS``, ``dossiers.online.purge_stale_drafts``). Deleted in batches (short locks)."""
 
 from __future__ import annotations
 
@@ -63,10 +64,17 @@ def purge_sessions(now: dt.datetime | None = None) -> int:
         total += Session.objects.filter(session_key__in=keys).delete()[0]
 
 
+def purge_drafts(now: dt.datetime | None = None) -> dict[str, int]:
+    from motcua.dossiers.online import purge_stale_drafts
+
+    return purge_stale_drafts(now)
+
+
 def purge_all(now: dt.datetime | None = None) -> dict[str, int]:
     return {
         "audit": chain.purge(now),
         "api_calls": purge_api_calls(now),
         "outbox": purge_outbox(now),
         "sessions": purge_sessions(now),
+        **purge_drafts(now),
     }

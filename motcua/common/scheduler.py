@@ -85,7 +85,7 @@ JOBS: tuple[Job, ...] = (
     Job(
         "audit_retention",
         "motcua.audit.tasks.retention_task",
-        "Xóa nhật ký quá thời hạn lưu (kiểm toán, gọi API, tin đã gửi, phiên hết hạn)",
+        "Xóa nhật ký quá thời hạn lưu (kiểm toán, gọi API, tin đã gửi, phiên hết hạn, hồ sơ nháp bỏ dở)",
         daily_at=dt.time(2, 30),
     ),
 )

@@ -208,3 +208,48 @@ def submit(draft: Draft, user, person):
 
 
 __all__ = ["DossierError", "DraftError", "add_files", "candidate_agencies", "choose", "remove_file", "start", "submit"]
+
+
+def purge_stale_drafts(now=None, days: int | None = None) -> dict[str, int]:
+    """Retention of abandoned online drafts (personal data in the e-form and the uploaded papers):
+    drafts never submitted and unchanged for ``DRAFT_RETENTION_DAYS`` (default 90) are deleted, with
+    the uploaded bytes that nothing else refers to — no row (every foreign key to ``Blob`` is PROTECT: a
+    document version, a receipt…), no other draft. Submitted
+    drafts stay with their dossier (the idempotency key). Called daily by ``audit.retention``.
+
+    A blob is locked (``select_for_update``) while its references are checked and it is deleted, so a
+    document version made from the same bytes at that moment waits and then fails cleanly rather than
+    pointing at a deleted file; its file is removed after the commit."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.db.models import ProtectedError
+    from django.utils import timezone
+
+    from motcua.documents.models import Blob
+
+    days = settings.DRAFT_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    purged = {"drafts": 0, "draft_files": 0}
+    while True:
+        with transaction.atomic():
+            stale = list(
+                Draft.objects.select_for_update(skip_locked=True)
+                .filter(dossier__isnull=True, updated_at__lt=cutoff)
+                .order_by("id")[:500]
+            )
+            if not stale:
+                return purged
+            shas = {f["sha256"] for d in stale for c in d.components.values() for f in c.get("files", [])}
+            purged["drafts"] += Draft.objects.filter(pk__in=[d.pk for d in stale]).delete()[0]
+            for blob in Blob.objects.select_for_update().filter(sha256__in=shas).order_by("id"):
+                if Draft.objects.filter(components__icontains=blob.sha256).exists():
+                    continue  # another draft holds the same bytes
+                name, storage = blob.file.name, blob.file.storage
+                try:
+                    with transaction.atomic():
+                        blob.delete()  # refused while any row refers to it (every Blob FK is PROTECT)
+                except ProtectedError:
+                    continue
+                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+                purged["draft_files"] += 1

@@ -255,4 +255,11 @@ def test_the_scheduled_jobs_seal_and_purge(db):
     assert {"seal_audit", "audit_retention"} <= {j.name for j in JOBS}
     write(2)
     assert seal_task.call() == 2
-    assert retention_task.call() == {"audit": 0, "api_calls": 0, "outbox": 0, "sessions": 0}
+    assert retention_task.call() == {
+        "audit": 0,
+        "api_calls": 0,
+        "outbox": 0,
+        "sessions": 0,
+        "drafts": 0,
+        "draft_files": 0,
+    }

@@ -60,4 +60,11 @@ def test_expired_sessions_are_purged_and_live_ones_kept(db):
 
 
 def test_purge_all_runs_every_retention(db):
-    assert retention.purge_all() == {"audit": 0, "api_calls": 0, "outbox": 0, "sessions": 0}
+    assert retention.purge_all() == {
+        "audit": 0,
+        "api_calls": 0,
+        "outbox": 0,
+        "sessions": 0,
+        "drafts": 0,
+        "draft_files": 0,
+    }
