@@ -15,7 +15,8 @@ NUL_MESSAGE = (
 def refusal(request, *, code: str, message: str, status: int):
     """A refused request: a structured error on the API, a Vietnamese page elsewhere."""
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"error": {"code": code, "message": message, "details": {}}}, status=status)
+        body = {"error": {"code": code, "message": message, "details": {}}}
+        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})  # UTF-8 like DRF
     return render(request, "staff_only.html", {"title": "Yêu cầu không hợp lệ", "message": message}, status=status)
 
 
