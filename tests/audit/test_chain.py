@@ -255,11 +255,5 @@ def test_the_scheduled_jobs_seal_and_purge(db):
     assert {"seal_audit", "audit_retention"} <= {j.name for j in JOBS}
     write(2)
     assert seal_task.call() == 2
-    assert retention_task.call() == {
-        "audit": 0,
-        "api_calls": 0,
-        "outbox": 0,
-        "sessions": 0,
-        "drafts": 0,
-        "draft_files": 0,
-    }
+    purged = retention_task.call()  # every retention (tests/audit/test_retention.py), nothing due yet
+    assert purged["audit"] == 0 and set(purged.values()) == {0}
